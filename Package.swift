@@ -1,0 +1,72 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// DCMTK 3.6.7 as Debian ships it (libdcmtk-dev); listed explicitly because its pkg-config file
+/// drags in libsndfile and SwiftPM silently drops every flag when that is missing.
+let dcmtkLibraries: [LinkerSetting] = [
+    "dcmseg", "dcmfg", "dcmiod", "dcmjpls", "dcmtkcharls", "dcmjpeg", "ijg8", "ijg12", "ijg16",
+    "dcmimage", "dcmimgle", "dcmdata", "oflog", "ofstd", "openjp2", "z",
+].map { .linkedLibrary($0) }
+
+let package = Package(
+    name: "medvmad",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "medvmad", targets: ["medvmad"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // C shims
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(
+            name: "CNIfTIShim",
+            cSettings: [.unsafeFlags(["-I/usr/include/nifti"])],
+            linkerSettings: [.linkedLibrary("nifti2"), .linkedLibrary("znz"), .linkedLibrary("z"), .linkedLibrary("m")]
+        ),
+        .target(
+            name: "CDcmBridge",
+            cxxSettings: [.unsafeFlags(["-Wno-deprecated-declarations", "-I/usr/include/openjpeg-2.5"])],
+            linkerSettings: dcmtkLibraries
+        ),
+
+        // Numeric core
+        .target(name: "Tensor", dependencies: ["CBLAS"]),
+        .target(name: "Checkpoint", dependencies: ["Tensor", "CZlib"]),
+        .target(name: "Raster", dependencies: ["CPNG"]),
+        .target(
+            name: "CLIP",
+            dependencies: ["Tensor", "Checkpoint", "Raster", "CZlib"],
+            resources: [.copy("Resources/bpe_simple_vocab_16e6.txt.gz")]
+        ),
+
+        // Method, metrics, imaging
+        .target(name: "MedVMAD", dependencies: ["CLIP", "Tensor", "Checkpoint", "Raster"]),
+        .target(name: "Metrics"),
+        .target(name: "MedIO", dependencies: ["CDcmBridge", "CNIfTIShim", "Raster"]),
+
+        // Glue and CLI
+        .target(
+            name: "Pipeline",
+            dependencies: ["MedVMAD", "MedIO", "Metrics", .product(name: "Logging", package: "swift-log")]
+        ),
+        .executableTarget(
+            name: "medvmad",
+            dependencies: [
+                "Pipeline", "MedVMAD", "MedIO", "Metrics", "CLIP", "Checkpoint", "Tensor",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // Tests
+        .target(name: "FixtureSupport", dependencies: ["Checkpoint", "Tensor"], path: "Tests/FixtureSupport"),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "FixtureSupport"]),
+        .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "FixtureSupport"]),
+    ],
+    cxxLanguageStandard: .cxx17
+)

@@ -1,0 +1,1 @@
+// The CLIP module; filled by its issue.

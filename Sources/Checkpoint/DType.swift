@@ -1,0 +1,41 @@
+/// Element types found in checkpoints. Floating types are upcast to float32 on load.
+public enum DType: String, Sendable, CaseIterable {
+    case float64 = "F64", float32 = "F32", float16 = "F16", bfloat16 = "BF16"
+    case int64 = "I64", int32 = "I32", int16 = "I16", int8 = "I8", uint8 = "U8", bool = "BOOL"
+
+    /// Bytes per element.
+    public var size: Int {
+        switch self {
+        case .float64, .int64: return 8
+        case .float32, .int32: return 4
+        case .float16, .bfloat16, .int16: return 2
+        case .int8, .uint8, .bool: return 1
+        }
+    }
+
+    /// Converts `count` little-endian elements at `raw` to float32.
+    public func decode(_ raw: UnsafeRawPointer, count: Int, into out: UnsafeMutablePointer<Float>) {
+        switch self {
+        case .float32:
+            out.update(from: raw.assumingMemoryBound(to: Float.self), count: count)
+        case .float16:
+            let p = raw.assumingMemoryBound(to: UInt16.self)
+            for i in 0..<count { out[i] = Float(Float16(bitPattern: UInt16(littleEndian: p[i]))) }
+        case .bfloat16:
+            let p = raw.assumingMemoryBound(to: UInt16.self)
+            for i in 0..<count { out[i] = Float(bitPattern: UInt32(UInt16(littleEndian: p[i])) << 16) }
+        case .float64:
+            for i in 0..<count { out[i] = Float(raw.loadUnaligned(fromByteOffset: i * 8, as: Double.self)) }
+        case .int64:
+            for i in 0..<count { out[i] = Float(raw.loadUnaligned(fromByteOffset: i * 8, as: Int64.self)) }
+        case .int32:
+            for i in 0..<count { out[i] = Float(raw.loadUnaligned(fromByteOffset: i * 4, as: Int32.self)) }
+        case .int16:
+            for i in 0..<count { out[i] = Float(raw.loadUnaligned(fromByteOffset: i * 2, as: Int16.self)) }
+        case .int8:
+            for i in 0..<count { out[i] = Float(raw.load(fromByteOffset: i, as: Int8.self)) }
+        case .uint8, .bool:
+            for i in 0..<count { out[i] = Float(raw.load(fromByteOffset: i, as: UInt8.self)) }
+        }
+    }
+}

@@ -1,0 +1,1 @@
+// The MedIO module; filled by its issue.

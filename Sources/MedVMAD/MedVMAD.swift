@@ -1,0 +1,1 @@
+// The MedVMAD module; filled by its issue.

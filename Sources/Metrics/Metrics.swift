@@ -1,0 +1,1 @@
+// The Metrics module; filled by its issue.

@@ -1,0 +1,1 @@
+// The Pipeline module; filled by its issue.

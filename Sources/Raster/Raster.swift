@@ -1,0 +1,1 @@
+// The Raster module; filled by its issue.

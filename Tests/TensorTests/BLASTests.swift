@@ -1,0 +1,43 @@
+import XCTest
+@testable import Tensor
+
+final class BLASTests: XCTestCase {
+    /// Every transpose combination of `BLAS.gemm` against a naive triple loop.
+    func testGemmMatchesNaiveProductForAllTransposes() {
+        let (m, n, k) = (5, 7, 3)
+        var rng = SystemRandomNumberGenerator()
+        let a = (0..<(m * k)).map { _ in Float.random(in: -1...1, using: &rng) }
+        let b = (0..<(k * n)).map { _ in Float.random(in: -1...1, using: &rng) }
+        for transA in [false, true] {
+            for transB in [false, true] {
+                // Stored layouts: A is [m,k] or [k,m]; B is [k,n] or [n,k].
+                func aAt(_ i: Int, _ p: Int) -> Float { transA ? a[p * m + i] : a[i * k + p] }
+                func bAt(_ p: Int, _ j: Int) -> Float { transB ? b[j * k + p] : b[p * n + j] }
+                var c = [Float](repeating: 1, count: m * n)
+                a.withUnsafeBufferPointer { pa in
+                    b.withUnsafeBufferPointer { pb in
+                        c.withUnsafeMutableBufferPointer { pc in
+                            BLAS.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 2,
+                                      a: pa.baseAddress!, lda: transA ? m : k, b: pb.baseAddress!, ldb: transB ? k : n,
+                                      beta: 0.5, c: pc.baseAddress!, ldc: n)
+                        }
+                    }
+                }
+                for i in 0..<m {
+                    for j in 0..<n {
+                        var s: Float = 0
+                        for p in 0..<k { s += aAt(i, p) * bAt(p, j) }
+                        XCTAssertEqual(c[i * n + j], 2 * s + 0.5, accuracy: 1e-5, "transA \(transA) transB \(transB) at [\(i),\(j)]")
+                    }
+                }
+            }
+        }
+    }
+
+    func testTransposeAndStack() {
+        let t = Tensor(shape: [2, 3], data: [1, 2, 3, 4, 5, 6])
+        XCTAssertEqual(t.transposed(), Tensor(shape: [3, 2], data: [1, 4, 2, 5, 3, 6]))
+        XCTAssertEqual(Tensor.stack([t, t]).shape, [2, 2, 3])
+        XCTAssertEqual(Tensor.stack([t, t]).slice(1), t)
+    }
+}
