@@ -1,1 +1,0 @@
-// The MedIO module; filled by its issue.
