@@ -68,6 +68,7 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "FixtureSupport"]),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "FixtureSupport"]),
         .testTarget(name: "CLIPTests", dependencies: ["CLIP", "FixtureSupport"]),
+        .testTarget(name: "MedVMADTests", dependencies: ["MedVMAD", "FixtureSupport"]),
     ],
     cxxLanguageStandard: .cxx17
 )
