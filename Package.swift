@@ -23,6 +23,7 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "COpenSSL", providers: [.apt(["libssl-dev"])]),
         .target(
             name: "CNIfTIShim",
             cSettings: [.unsafeFlags(["-I/usr/include/nifti"])],
@@ -36,7 +37,7 @@ let package = Package(
 
         // Numeric core
         .target(name: "Tensor", dependencies: ["CBLAS"]),
-        .target(name: "Checkpoint", dependencies: ["Tensor", "CZlib"]),
+        .target(name: "Checkpoint", dependencies: ["Tensor", "CZlib", "COpenSSL"]),
         .target(name: "Raster", dependencies: ["CPNG"]),
         .target(
             name: "CLIP",
