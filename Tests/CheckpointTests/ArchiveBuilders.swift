@@ -107,6 +107,14 @@ struct PickleBuilder {
         bytes += le32(UInt32(u.count)) + u
     }
 
+    /// SHORT_BINUNICODE (protocol 4).
+    mutating func shortString(_ s: String) {
+        let u = Array(s.utf8)
+        op(0x8C)
+        op(UInt8(u.count))
+        bytes += u
+    }
+
     mutating func global(_ module: String, _ name: String) {
         op(0x63)
         bytes += Array("\(module)\n\(name)\n".utf8)
