@@ -74,11 +74,14 @@ struct TorchArchive: Sendable {
         var list: [TensorEntry] = []
         var names: [String: Int] = [:]
         for (name, ref) in flattener.tensors {
-            if format == .torchScript, Self.scriptMetadataNames.contains(name), ref.shape.reduce(1, *) == 1,
-                let dtype = ref.storage.dtype, [.int64, .int32, .int16, .int8, .uint8].contains(dtype)
-            {
+            if format == .torchScript, Self.scriptMetadataNames.contains(name), ref.shape.reduce(1, *) == 1, ref.storage.dtype != nil {
                 let entry = try Self.validate(name: name, ref, prefix: prefix, zip: zip, path: path)
-                scalars[name] = .int(try Self.integers(entry, zip: zip)[0])
+                if entry.dtype.isInteger {
+                    scalars[name] = .int(try Self.integers(entry, zip: zip)[0])
+                } else {
+                    let v = Double(try Self.floats(entry, zip: zip)[0])
+                    scalars[name] = v == v.rounded() && abs(v) < 0x1p53 ? .int(Int(v)) : .double(v)
+                }
                 continue
             }
             guard names[name] == nil, scalars[name] == nil else {
@@ -133,19 +136,21 @@ struct TorchArchive: Sendable {
     // MARK: - Decoding
 
     /// The tensor's values upcast to float32, in row-major order.
-    func floats(_ t: TensorEntry) throws -> [Float] {
+    func floats(_ t: TensorEntry) throws -> [Float] { try Self.floats(t, zip: zip) }
+
+    private static func floats(_ t: TensorEntry, zip: ZipArchive) throws -> [Float] {
         let count = t.shape.reduce(1, *)
-        var out = [Float](repeating: 0, count: count)
-        guard count > 0 else { return out }
-        try zip.withContents(of: t.storage) { raw in
-            out.withUnsafeMutableBufferPointer { dst in
+        guard count > 0 else { return [] }
+        return try zip.withContents(of: t.storage) { raw in
+            // Every output index is written exactly once by the runs, so no zero-fill is needed.
+            [Float](unsafeUninitializedCapacity: count) { dst, initialized in
                 let base = dst.baseAddress!
-                Self.forEachRun(t) { element, n, at in
+                forEachRun(t) { element, n, at in
                     t.dtype.decode(raw.baseAddress! + element * t.dtype.size, count: n, into: base + at)
                 }
+                initialized = count
             }
         }
-        return out
     }
 
     /// The tensor's values as integers (integer and bool element types only).
