@@ -36,7 +36,8 @@ public struct LoadedCheckpoint: Sendable {
             scalars = a.scalars
             metadata = [:]
         }
-        index = Dictionary(uniqueKeysWithValues: entries.enumerated().map { ($1.name, $0) })
+        // Names are unique in both sources (checked when the archive is read); keep the first regardless.
+        index = Dictionary(entries.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// Tensor names, in `entries` order.

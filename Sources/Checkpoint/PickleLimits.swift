@@ -14,6 +14,7 @@ public struct PickleLimits: Sendable, Equatable {
     /// Deepest nesting of containers and modules when flattening to dotted names.
     public var maxNesting: Int
 
+    /// Limits with the given values; every argument defaults to the standard limit.
     public init(maxPickleBytes: Int = 1 << 30, maxMemoEntries: Int = 4_000_000, maxStackDepth: Int = 1_000_000,
                 maxObjects: Int = 50_000_000, maxNesting: Int = 256) {
         self.maxPickleBytes = maxPickleBytes

@@ -55,7 +55,7 @@ final class PickleDict {
 
     /// The hashable forms of the key kinds checkpoints use; other keys are never deduplicated.
     private enum Key: Hashable {
-        case string(String), int(Int), bool(Bool), none
+        case string(String), int(Int), none
     }
 
     private static func key(_ v: PickleValue) -> Key? {
