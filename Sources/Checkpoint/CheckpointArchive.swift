@@ -12,7 +12,7 @@ public enum CheckpointArchive {
         let file = try MappedFile(path: path)
         switch try detect(file) {
         case .safetensors:
-            return LoadedCheckpoint(path: path, source: .safetensors(try SafetensorsFile(path: path)))
+            return LoadedCheckpoint(path: path, source: .safetensors(try SafetensorsFile(file: file)))
         case .torchZip, .torchScript:
             return LoadedCheckpoint(path: path, source: .torch(try TorchArchive(file: file, limits: limits)))
         }

@@ -126,6 +126,18 @@ struct PickleBuilder {
         tuple()
     }
 
+    /// A complete pickle of `{name: tensor}`.
+    static func oneTensorDict(_ name: String, storageType: String, key: String, numel: Int, offset: Int = 0,
+                              shape: [Int], strides: [Int]) -> PickleBuilder {
+        var p = PickleBuilder()
+        p.emptyDict()
+        p.string(name)
+        p.tensor(storageType: storageType, key: key, numel: numel, offset: offset, shape: shape, strides: strides)
+        p.setItem()
+        p.stop()
+        return p
+    }
+
     /// `_rebuild_tensor_v2(('storage', torch.<storageType>, key, 'cpu', numel), offset, shape, strides, False, OrderedDict())`.
     mutating func tensor(storageType: String, key: String, numel: Int, offset: Int = 0, shape: [Int], strides: [Int]) {
         global("torch._utils", "_rebuild_tensor_v2")

@@ -134,12 +134,7 @@ final class CheckpointArchiveCraftedTests: XCTestCase {
     }
 
     func testDeflatedEntriesAreInflatedAndChecked() throws {
-        var p = PickleBuilder()
-        p.emptyDict()
-        p.string("w")
-        p.tensor(storageType: "FloatStorage", key: "0", numel: 3, shape: [3], strides: [1])
-        p.setItem()
-        p.stop()
+        let p = PickleBuilder.oneTensorDict("w", storageType: "FloatStorage", key: "0", numel: 3, shape: [3], strides: [1])
         let values: [Float] = [1.5, -2, 1e-3]
         var zip = ZipBuilder()
         zip.items.append(.init(name: "archive/data.pkl", data: p.bytes, deflated: ZipBuilder.storedDeflate(p.bytes)))
@@ -202,42 +197,22 @@ final class CheckpointArchiveCraftedTests: XCTestCase {
     }
 
     func testMissingStorageIsNamed() throws {
-        var p = PickleBuilder()
-        p.emptyDict()
-        p.string("w")
-        p.tensor(storageType: "FloatStorage", key: "7", numel: 4, shape: [4], strides: [1])
-        p.setItem()
-        p.stop()
+        let p = PickleBuilder.oneTensorDict("w", storageType: "FloatStorage", key: "7", numel: 4, shape: [4], strides: [1])
         let path = try write(archive(p, storages: [("0", float32Bytes([1, 2, 3, 4]))]), "missing.pt")
         assertError(path) { if case .corrupt(_, let r) = $0 { return r.contains("'7'") } else { return false } }
     }
 
     func testViewPastItsStorageAndUnknownDTypeAreRefused() throws {
-        var p = PickleBuilder()
-        p.emptyDict()
-        p.string("w")
-        p.tensor(storageType: "FloatStorage", key: "0", numel: 4, offset: 1, shape: [2, 2], strides: [2, 1])
-        p.setItem()
-        p.stop()
+        let p = PickleBuilder.oneTensorDict("w", storageType: "FloatStorage", key: "0", numel: 4, offset: 1, shape: [2, 2], strides: [2, 1])
         let path = try write(archive(p, storages: [("0", float32Bytes([1, 2, 3, 4]))]), "overrun.pt")
         assertError(path) { if case .corrupt(_, let r) = $0 { return r.contains("'w'") && r.contains("past its storage") } else { return false } }
 
         // A storage record shorter than its declared element count.
-        var q = PickleBuilder()
-        q.emptyDict()
-        q.string("w")
-        q.tensor(storageType: "FloatStorage", key: "0", numel: 8, shape: [8], strides: [1])
-        q.setItem()
-        q.stop()
+        let q = PickleBuilder.oneTensorDict("w", storageType: "FloatStorage", key: "0", numel: 8, shape: [8], strides: [1])
         let short = try write(archive(q, storages: [("0", float32Bytes([1, 2, 3, 4]))]), "short.pt")
         assertError(short) { if case .corrupt = $0 { return true } else { return false } }
 
-        var c = PickleBuilder()
-        c.emptyDict()
-        c.string("z")
-        c.tensor(storageType: "ComplexFloatStorage", key: "0", numel: 2, shape: [2], strides: [1])
-        c.setItem()
-        c.stop()
+        let c = PickleBuilder.oneTensorDict("z", storageType: "ComplexFloatStorage", key: "0", numel: 2, shape: [2], strides: [1])
         let complex = try write(archive(c, storages: [("0", [UInt8](repeating: 0, count: 16))]), "complex.pt")
         assertError(complex) { $0 == .unsupportedDType(path: complex, tensor: "z", dtype: "ComplexFloatStorage") }
     }

@@ -33,25 +33,23 @@ final class CheckpointArchiveFixtureTests: XCTestCase {
         return (loaded, expected)
     }
 
-    func testStateDictLoadsExactlyTheOpenAINamedWeights() throws {
+    /// Both files hold the same float32 values, so equality must be exact.
+    private func assertIdentical(_ file: String, _ reference: String) throws {
         for dir in sets() {
-            guard let (loaded, expected) = try pair(dir, "state-dict.pt", "model-openai-names.safetensors") else { continue }
+            guard let (loaded, expected) = try pair(dir, file, reference) else { continue }
             XCTAssertEqual(loaded.format, .torchZip)
             for name in expected.names {
-                // Both files hold the same float32 values, so equality is exact.
-                XCTAssertEqual(try loaded.tensor(name), try expected.tensor(name), "state-dict.pt: \(name)")
+                XCTAssertEqual(try loaded.tensor(name), try expected.tensor(name), "\(file): \(name)")
             }
         }
     }
 
+    func testStateDictLoadsExactlyTheOpenAINamedWeights() throws {
+        try assertIdentical("state-dict.pt", "model-openai-names.safetensors")
+    }
+
     func testPytorchModelBinLoadsExactlyTheHuggingFaceWeights() throws {
-        for dir in sets() {
-            guard let (loaded, expected) = try pair(dir, "pytorch_model.bin", "model.safetensors") else { continue }
-            XCTAssertEqual(loaded.format, .torchZip)
-            for name in expected.names {
-                XCTAssertEqual(try loaded.tensor(name), try expected.tensor(name), "pytorch_model.bin: \(name)")
-            }
-        }
+        try assertIdentical("pytorch_model.bin", "model.safetensors")
     }
 
     func testTorchScriptArchiveLoadsTheOpenAIWeightsWithinFloat16Rounding() throws {
