@@ -6,7 +6,9 @@ import Foundation
 /// The central directory is the index: every entry's local header is checked against it and every
 /// offset and size is bounds-checked before use. Stored entries are read in place from the mapping;
 /// deflated ones are inflated into memory, never beyond their declared size or `limits`.
-/// ZIP64, multi-disk and encrypted archives are refused with a clear error.
+/// ZIP64, multi-disk and encrypted archives are refused with a clear error. (PyTorch writes a
+/// ZIP64 end record into every archive, even small ones; it is ignored while the classic record's
+/// fields are valid, and an archive that needs it, over 4 GiB, is refused.)
 struct ZipArchive: Sendable {
     /// One file in the archive.
     struct Entry: Sendable {
