@@ -24,6 +24,7 @@
 #include <cmath>
 #include <cstdarg>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -64,11 +65,12 @@ std::string str(const char *s) { return s ? std::string(s) : std::string(); }
 
 // Decoders are process-wide registrations; registering twice is harmless in DCMTK but the
 // once-flag keeps it to one call even when writers run on several threads.
-void registerDecoders() {
+void initialiseOnce() {
     static std::once_flag once;
     std::call_once(once, [] {
-        // DCMTK logs through oflog to stderr by default; the bridge reports through dcmw_status.
-        OFLog::configure(OFLogger::FATAL_LOG_LEVEL);
+        // DCMTK logs through oflog to stderr by default; the bridge reports through dcmw_status,
+        // so its diagnostics appear only when MEDVMAD_DCMTK_LOG is set (for debugging).
+        OFLog::configure(std::getenv("MEDVMAD_DCMTK_LOG") ? OFLogger::DEBUG_LOG_LEVEL : OFLogger::FATAL_LOG_LEVEL);
         DcmRLEDecoderRegistration::registerCodecs();
         DJDecoderRegistration::registerCodecs();
         DJLSDecoderRegistration::registerCodecs();
@@ -385,6 +387,7 @@ extern "C" int dcmw_write_secondary_capture(const char *source_path, int source_
                                             const uint8_t *rgb, int rows, int cols, int burned_in_annotation,
                                             const dcmw_instance_info *info, const dcmw_overlay *overlay,
                                             dcmw_status *st) {
+    initialiseOnce();
     std::string src = str(source_path), out = str(output_path);
     int rc = checkInfo(info, out, st);
     if (rc) return rc;
@@ -460,11 +463,11 @@ extern "C" int dcmw_write_secondary_capture(const char *source_path, int source_
 extern "C" int dcmw_write_overlay_copy(const char *source_path, const char *output_path,
                                        const dcmw_instance_info *info, const dcmw_overlay *overlay,
                                        int *overlay_group, dcmw_status *st) {
+    initialiseOnce();
     std::string src = str(source_path), out = str(output_path);
     int rc = checkInfo(info, out, st);
     if (rc) return rc;
     if (!overlay) return fail(st, DCMW_INVALID_INPUT, out, "no overlay given");
-    registerDecoders();
 
     DcmFileFormat ff;
     if ((rc = loadSource(src, ff, st))) return rc;
@@ -589,22 +592,41 @@ bool readGeometry(DcmItem *d, double spacing[2], double &thickness, double iop[6
     return hs && hi && ht;
 }
 
-// Marks every source image item of every derivation item in the per-frame groups with
-// SpatialLocationsPreserved YES: each SEG frame lies on its source image's pixel grid.
-void markSpatialLocationsPreserved(DcmItem *d) {
-    DcmSequenceOfItems *perFrame = nullptr;
-    if (d->findAndGetSequence(DCM_PerFrameFunctionalGroupsSequence, perFrame).bad() || !perFrame) return;
-    for (unsigned long f = 0; f < perFrame->card(); ++f) {
-        DcmItem *frame = perFrame->getItem(f);
-        DcmSequenceOfItems *deriv = nullptr;
-        if (frame->findAndGetSequence(DCM_DerivationImageSequence, deriv).bad() || !deriv) continue;
-        for (unsigned long k = 0; k < deriv->card(); ++k) {
-            DcmSequenceOfItems *srcs = nullptr;
-            if (deriv->getItem(k)->findAndGetSequence(DCM_SourceImageSequence, srcs).bad() || !srcs) continue;
-            for (unsigned long j = 0; j < srcs->card(); ++j)
-                srcs->getItem(j)->putAndInsertString(DCM_SpatialLocationsPreserved, "YES");
+// Completes the source image items of the Derivation Image groups that DCMTK wrote: every SEG
+// frame lies on its source image's grid (SpatialLocationsPreserved YES), and frames of
+// multi-frame sources name their frame (DCMTK 3.6.7 cannot: it formats Referenced Frame Number
+// with a leading space and rejects its own value). `frameNumbers[i]` is the 1-based source frame
+// of SEG frame i, or 0 for a single-frame source.
+void completeSourceImageItems(DcmItem *groups, Uint32 frameNumber) {
+    DcmSequenceOfItems *deriv = nullptr;
+    if (groups->findAndGetSequence(DCM_DerivationImageSequence, deriv).bad() || !deriv) return;
+    for (unsigned long k = 0; k < deriv->card(); ++k) {
+        DcmSequenceOfItems *srcs = nullptr;
+        if (deriv->getItem(k)->findAndGetSequence(DCM_SourceImageSequence, srcs).bad() || !srcs) continue;
+        for (unsigned long j = 0; j < srcs->card(); ++j) {
+            DcmItem *item = srcs->getItem(j);
+            item->putAndInsertString(DCM_SpatialLocationsPreserved, "YES");
+            if (frameNumber > 0) {
+                char num[32];
+                std::snprintf(num, sizeof num, "%u", frameNumber);
+                item->putAndInsertString(DCM_ReferencedFrameNumber, num);
+            }
         }
     }
+}
+
+int completeDerivationReferences(DcmItem *d, const std::vector<Uint32> &frameNumbers) {
+    DcmSequenceOfItems *perFrame = nullptr;
+    unsigned long perFrameCount = 0;
+    if (d->findAndGetSequence(DCM_PerFrameFunctionalGroupsSequence, perFrame).good() && perFrame)
+        perFrameCount = perFrame->card();
+    if (perFrameCount != frameNumbers.size()) return 1;
+    for (unsigned long f = 0; f < perFrameCount; ++f) completeSourceImageItems(perFrame->getItem(f), frameNumbers[f]);
+    // With a single frame DCMTK may file the derivation group as shared.
+    DcmItem *shared = nullptr;
+    if (frameNumbers.size() == 1 && d->findAndGetSequenceItem(DCM_SharedFunctionalGroupsSequence, shared, 0).good())
+        completeSourceImageItems(shared, frameNumbers[0]);
+    return 0;
 }
 
 } // namespace
@@ -612,6 +634,7 @@ void markSpatialLocationsPreserved(DcmItem *d) {
 extern "C" int dcmw_write_segmentation(const char *output_path, const dcmw_seg_params *p,
                                        const dcmw_seg_frame *frames, int frame_count,
                                        const dcmw_instance_info *info, dcmw_status *st) {
+    initialiseOnce();
     std::string out = str(output_path);
     int rc = checkInfo(info, out, st);
     if (rc) return rc;
@@ -721,6 +744,13 @@ extern "C" int dcmw_write_segmentation(const char *output_path, const dcmw_seg_p
     c = seg->importFromSourceImage(*files[0]->getDataset());
     if (c.bad()) return fail(st, DCMW_BUILD_FAILED, sources[0].path, "cannot import patient/study: %s", c.text());
 
+    char seriesNumber[32];
+    std::snprintf(seriesNumber, sizeof seriesNumber, "%d", info->series_number);
+    c = seg->getSegmentationSeriesModule().setSeriesNumber(seriesNumber);
+    if (c.good()) c = seg->getSeries().setSeriesInstanceUID(info->series_instance_uid);
+    if (c.good()) c = seg->getSOPCommon().setSOPInstanceUID(info->sop_instance_uid);
+    if (c.bad()) return fail(st, DCMW_BUILD_FAILED, out, "cannot set series identity: %s", c.text());
+
     DcmSegment *segment = nullptr;
     c = DcmSegment::create(segment, str(p->segment_label).c_str(),
                            CodeSequenceMacro("49755003", "SCT", "Morphologically Abnormal Structure"),
@@ -729,6 +759,7 @@ extern "C" int dcmw_write_segmentation(const char *output_path, const dcmw_seg_p
     if (c.bad() || !segment) return fail(st, DCMW_BUILD_FAILED, out, "cannot create segment: %s", c.text());
     segment->getSegmentationAlgorithmIdentification().getAlgorithmFamilyCode().set("123110", "DCM",
                                                                                     "Artificial Intelligence");
+    segment->getSegmentationAlgorithmIdentification().setAlgorithmName(str(p->algorithm_name).c_str());
     segment->getSegmentationAlgorithmIdentification().setAlgorithmVersion(str(p->algorithm_version).c_str());
     if (p->segment_description && *p->segment_description)
         segment->setSegmentDescription(p->segment_description);
@@ -760,9 +791,7 @@ extern "C" int dcmw_write_segmentation(const char *output_path, const dcmw_seg_p
         content->setDimensionIndexValues(segmentNumber, 0);
         content->setDimensionIndexValues(rank, 1);
         ImageSOPInstanceReferenceMacro *ref = nullptr;
-        OFVector<Uint16> refFrames;
-        if (s.frames > 1) refFrames.push_back(static_cast<Uint16>(fr.source_frame + 1));
-        c = ImageSOPInstanceReferenceMacro::create(s.sopClass.c_str(), s.sopInstance.c_str(), refFrames, ref);
+        c = ImageSOPInstanceReferenceMacro::create(s.sopClass.c_str(), s.sopInstance.c_str(), ref);
         if (c.bad() || !ref) return fail(st, DCMW_BUILD_FAILED, s.path, "cannot reference source: %s", c.text());
         OFVector<ImageSOPInstanceReferenceMacro> refs;
         refs.push_back(*ref);
@@ -812,7 +841,13 @@ extern "C" int dcmw_write_segmentation(const char *output_path, const dcmw_seg_p
     putDates(d, info);
     d->findAndDeleteElement(DCM_DerivationDescription); // not part of the Segmentation IOD
     if (!(info->image_comments && *info->image_comments)) d->findAndDeleteElement(DCM_ImageComments);
-    markSpatialLocationsPreserved(d);
+    std::vector<Uint32> frameNumbers;
+    for (int i = 0; i < frame_count; ++i) {
+        const SourceInfo &s = sources[sourceIndex[str(frames[i].source_path)]];
+        frameNumbers.push_back(s.frames > 1 ? static_cast<Uint32>(frames[i].source_frame + 1) : 0);
+    }
+    if (completeDerivationReferences(d, frameNumbers))
+        return fail(st, DCMW_BUILD_FAILED, out, "per-frame functional groups do not match the %d frames", frame_count);
 
     Expected e;
     e.sopClass = UID_SegmentationStorage;
