@@ -417,10 +417,13 @@ extern "C" int dcmw_write_secondary_capture(const char *source_path, int source_
     putDates(d, info);
     std::string modality = findString(s, DCM_Modality);
     d->putAndInsertString(DCM_Modality, modality.empty() ? "OT" : modality.c_str());
-    // Type 2C: required (and may be empty) when the body part is paired; we cannot know, so empty.
-    d->putAndInsertString(DCM_Laterality, "");
+    // Laterality is type 2C: required (may be empty) for a paired body part, absent otherwise.
+    // The SC shows the source's body part, so follow the source: its Laterality when it has one
+    // (same side), none when it names a body part without one, and empty when it names neither.
     std::string bodyPart = findString(s, DCM_BodyPartExamined);
     if (!bodyPart.empty()) d->putAndInsertString(DCM_BodyPartExamined, bodyPart.c_str());
+    if (s->tagExists(DCM_Laterality)) d->putAndInsertString(DCM_Laterality, findString(s, DCM_Laterality).c_str());
+    else if (bodyPart.empty()) d->putAndInsertString(DCM_Laterality, "");
     d->putAndInsertString(DCM_Manufacturer, str(info->manufacturer).c_str());
     d->putAndInsertString(DCM_ConversionType, "WSD");
     d->putAndInsertString(DCM_SecondaryCaptureDeviceManufacturer, str(info->manufacturer).c_str());

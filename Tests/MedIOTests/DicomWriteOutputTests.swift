@@ -143,6 +143,23 @@ final class DicomWriteOutputTests: XCTestCase {
         XCTAssertTrue(dumped.contains("[-158.135803\\-179.035797\\-75.699997]"), "ImagePositionPatient of the slice")
     }
 
+    /// A sagittal volume with anisotropic pixels: row direction +y (anterior→posterior), column
+    /// direction -z (feet-ward), 0.5 mm along x index, 2 mm along y index.
+    func testSegGeometryFromAnObliqueVolumeAffine() {
+        let affine: [Double] = [0, 0, 3, 10,
+                                0.5, 0, 0, 20,
+                                0, -2, 0, 30,
+                                0, 0, 0, 1]
+        let reference = DicomSeriesReference(studyInstanceUID: "", seriesInstanceUID: "", frameOfReferenceUID: "",
+                                             seriesDescription: "", seriesNumber: nil, slices: [])
+        let volume = Volume(size: [2, 2, 1], voxels: [0, 0, 0, 0], spacing: [0.5, 2, 3], indexToPatient: affine,
+                            modality: "MR", source: .dicom(reference))
+        let g = DicomSegWriter.Geometry(volume: volume)
+        XCTAssertEqual(g.pixelSpacing, [2, 0.5], "DICOM PixelSpacing is row spacing (y) then column spacing (x)")
+        XCTAssertEqual(g.orientation, [0, 1, 0, 0, 0, -1])
+        XCTAssertEqual(g.sliceThickness, 3)
+    }
+
     // MARK: - Failures: typed, naming the file, nothing left behind
 
     func testMissingAndTruncatedSourcesAreNamed() throws {

@@ -144,12 +144,16 @@ enum DicomWriteTestSupport {
         let settings = try settings()
         var sc: [[String: Any]] = [], copies: [[String: Any]] = [], segs: [[String: Any]] = []
 
-        // Secondary Captures: CT with a burned-in legend and outline overlay, MR filled ROI overlay.
+        // Secondary Captures: CT with a burned-in legend and outline overlay, MR filled ROI overlay,
+        // frame 5 of the multi-frame Enhanced MR (referenced by frame number).
         let scSeries = DicomOutputSeries(seriesInstanceUID: settings.uids.uid(purpose: "series/sc"), seriesNumber: 9001,
                                          seriesDescription: "AI anomaly heatmap (not for clinical use)")
         let scWriter = DicomSecondaryCaptureWriter(settings: settings, series: scSeries)
-        for (i, (name, style, kind, burned)) in [("CT_small.dcm", DicomOverlayMask.Style.outline, DicomOverlayMask.Kind.graphics, true),
-                                                 ("MR_small.dcm", .filled, .regionOfInterest, false)].enumerated() {
+        let scCases: [(String, Int, DicomOverlayMask.Style, DicomOverlayMask.Kind, Bool)] = [
+            ("CT_small.dcm", 0, .outline, .graphics, true), ("MR_small.dcm", 0, .filled, .regionOfInterest, false),
+            ("emri_small.dcm", 5, .outline, .graphics, false),
+        ]
+        for (i, (name, frame, style, kind, burned)) in scCases.enumerated() {
             let src = try source(name)
             let (rows, cols) = try size(src)
             let image = rgb(rows: rows, columns: cols)
@@ -157,10 +161,10 @@ enum DicomWriteTestSupport {
             let out = "\(dir)/sc-\(i).dcm"
             try scWriter.write(image: image, burnedInAnnotation: burned,
                                overlay: DicomOverlayMask(rows: rows, columns: cols, mask: m, style: style, kind: kind),
-                               source: try slice(src), instanceNumber: i + 1, to: out)
+                               source: try slice(src, frame: frame), instanceNumber: i + 1, to: out)
             try Data(image.pixels).write(to: URL(fileURLWithPath: "\(out).rgb"))
             try writeMask(m, to: "\(out).mask")
-            sc.append(["path": out, "source": src, "rows": rows, "cols": cols, "rgb": "\(out).rgb", "burned_in": burned,
+            sc.append(["path": out, "source": src, "frame": frame, "rows": rows, "cols": cols, "rgb": "\(out).rgb", "burned_in": burned,
                        "overlay": ["mask": "\(out).mask", "style": style == .outline ? "outline" : "filled",
                                    "type": String(kind.rawValue)]])
         }

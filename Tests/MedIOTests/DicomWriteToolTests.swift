@@ -10,7 +10,7 @@ final class DicomWriteToolTests: XCTestCase {
         let dir = try DicomWriteTestSupport.scratchFolder("dciodvfy")
         defer { DicomWriteTestSupport.removeScratch(dir) }
         let (outputs, _) = try DicomWriteTestSupport.writeAll(into: dir)
-        XCTAssertEqual(outputs.count, 6)
+        XCTAssertEqual(outputs.count, 7)
         for path in outputs {
             let errors = try DicomWriteTestSupport.dciodvfyErrors(path)
             XCTAssertEqual(errors, [], "dciodvfy errors in \((path as NSString).lastPathComponent)")
@@ -30,6 +30,6 @@ final class DicomWriteToolTests: XCTestCase {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("check_dicom_outputs.py").path
         let (status, output) = try DicomWriteTestSupport.run(python, [script, manifest])
         XCTAssertEqual(status, 0, "check_dicom_outputs.py:\n\(output)")
-        XCTAssertTrue(output.contains("checked 6 objects, 0 problems"), output)
+        XCTAssertTrue(output.contains("checked 7 objects, 0 problems"), output)
     }
 }

@@ -66,6 +66,9 @@ def check_sc(e):
     check(list(ds.ImageType) == ["DERIVED", "SECONDARY"], f"{name}: ImageType {ds.ImageType}")
     check(ds.ConversionType == "WSD", f"{name}: ConversionType {ds.ConversionType}")
     check(ds.BurnedInAnnotation == ("YES" if e["burned_in"] else "NO"), f"{name}: BurnedInAnnotation")
+    if int(src.get("NumberOfFrames", 1)) > 1:
+        ref = ds.SourceImageSequence[0]
+        check(int(ref.get("ReferencedFrameNumber", 0)) == e["frame"] + 1, f"{name}: ReferencedFrameNumber")
     rgb = np.fromfile(e["rgb"], dtype=np.uint8).reshape(rows, cols, 3)
     px = ds.pixel_array
     check(px.shape == (rows, cols, 3) and np.array_equal(px, rgb), f"{name}: RGB pixels differ from those written")
