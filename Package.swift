@@ -70,6 +70,7 @@ let package = Package(
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "FixtureSupport"]),
         .testTarget(name: "CLIPTests", dependencies: ["CLIP", "FixtureSupport"]),
         .testTarget(name: "MedVMADTests", dependencies: ["MedVMAD", "FixtureSupport"]),
+        .testTarget(name: "MedIOTests", dependencies: ["MedIO", "FixtureSupport"], exclude: ["check_dicom_outputs.py"]),
     ],
     cxxLanguageStandard: .cxx17
 )
