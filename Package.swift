@@ -28,6 +28,7 @@ let package = Package(
             cSettings: [.unsafeFlags(["-I/usr/include/nifti"])],
             linkerSettings: [.linkedLibrary("nifti2"), .linkedLibrary("znz"), .linkedLibrary("z"), .linkedLibrary("m")]
         ),
+        .target(name: "CPNGBridge", dependencies: ["CPNG"], linkerSettings: [.linkedLibrary("png16")]),
         .target(
             name: "CDcmBridge",
             cxxSettings: [.unsafeFlags(["-Wno-deprecated-declarations", "-I/usr/include/openjpeg-2.5"])],
@@ -37,7 +38,7 @@ let package = Package(
         // Numeric core
         .target(name: "Tensor", dependencies: ["CBLAS"]),
         .target(name: "Checkpoint", dependencies: ["Tensor", "CZlib"]),
-        .target(name: "Raster", dependencies: ["CPNG"]),
+        .target(name: "Raster", dependencies: ["CPNGBridge"]),
         .target(
             name: "CLIP",
             dependencies: ["Tensor", "Checkpoint", "Raster", "CZlib"],
@@ -67,6 +68,8 @@ let package = Package(
         .target(name: "FixtureSupport", dependencies: ["Checkpoint", "Tensor"], path: "Tests/FixtureSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "FixtureSupport"]),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "FixtureSupport"]),
+        .testTarget(name: "RasterTests", dependencies: ["Raster", "FixtureSupport"], exclude: ["make_resize_fixtures.py"]),
+        .testTarget(name: "CLIPTests", dependencies: ["CLIP", "FixtureSupport"]),
     ],
     cxxLanguageStandard: .cxx17
 )
