@@ -1,0 +1,95 @@
+import CDcmBridge
+
+/// Header attributes of one DICOM file, read without its pixel data.
+///
+/// Patient name and ID are only filled when asked for (`includePatient`), so that scans, listings
+/// and logs carry no patient data by default.
+public struct DicomHeader: Sendable, Equatable {
+    public var path: String
+    public var sopClassUID: String
+    public var sopInstanceUID: String
+    public var studyInstanceUID: String
+    public var seriesInstanceUID: String
+    public var frameOfReferenceUID: String
+    public var transferSyntaxUID: String
+    public var modality: String
+    public var seriesDescription: String
+    public var seriesNumber: Int?
+    public var instanceNumber: Int?
+    /// ImageType values ("ORIGINAL", "PRIMARY", "AXIAL", "LOCALIZER", …).
+    public var imageType: [String]
+    public var photometricInterpretation: String
+    public var rows: Int
+    public var columns: Int
+    /// NumberOfFrames (1 when absent).
+    public var frames: Int
+    public var bitsAllocated: Int
+    public var bitsStored: Int
+    public var pixelRepresentation: Int
+    public var samplesPerPixel: Int
+    public var hasPixelData: Bool
+    public var hasModalityLUT: Bool
+    /// True for enhanced multi-frame objects: geometry lives in the functional groups.
+    public var hasFunctionalGroups: Bool
+    /// PixelSpacing [row spacing, column spacing] in mm.
+    public var pixelSpacing: [Double]?
+    /// ImagePositionPatient (LPS mm).
+    public var imagePosition: [Double]?
+    /// ImageOrientationPatient [row direction, column direction].
+    public var imageOrientation: [Double]?
+    public var sliceThickness: Double?
+    /// RescaleSlope and RescaleIntercept, only when both are present.
+    public var rescaleSlope: Double?
+    public var rescaleIntercept: Double?
+    public var window: Window?
+    /// Only with `includePatient`.
+    public var patientName: String?
+    public var patientID: String?
+
+    /// Reads the header of `path` (pixel data stays on disk).
+    public static func read(path: String, includePatient: Bool = false) throws -> DicomHeader {
+        var h = dcmbridge_header()
+        try DcmBridge.call(path) { msg, size in
+            dcmbridge_read_header(path, includePatient ? Int32(DCMBRIDGE_WITH_PATIENT.rawValue) : 0, &h, msg, size)
+        }
+        return DicomHeader(path: path, bridge: h, includePatient: includePatient)
+    }
+
+    init(path: String, bridge h: dcmbridge_header, includePatient: Bool) {
+        self.path = path
+        sopClassUID = DcmBridge.string(h.sop_class_uid)
+        sopInstanceUID = DcmBridge.string(h.sop_instance_uid)
+        studyInstanceUID = DcmBridge.string(h.study_instance_uid)
+        seriesInstanceUID = DcmBridge.string(h.series_instance_uid)
+        frameOfReferenceUID = DcmBridge.string(h.frame_of_reference_uid)
+        transferSyntaxUID = DcmBridge.string(h.transfer_syntax_uid)
+        modality = DcmBridge.string(h.modality)
+        seriesDescription = DcmBridge.string(h.series_description)
+        seriesNumber = h.has_series_number != 0 ? Int(h.series_number) : nil
+        instanceNumber = h.has_instance_number != 0 ? Int(h.instance_number) : nil
+        imageType = DcmBridge.string(h.image_type).split(separator: "\\").map { String($0).uppercased() }
+        photometricInterpretation = DcmBridge.string(h.photometric_interpretation)
+        rows = Int(h.rows)
+        columns = Int(h.columns)
+        frames = Int(h.frames)
+        bitsAllocated = Int(h.bits_allocated)
+        bitsStored = Int(h.bits_stored)
+        pixelRepresentation = Int(h.pixel_representation)
+        samplesPerPixel = Int(h.samples_per_pixel)
+        hasPixelData = h.has_pixel_data != 0
+        hasModalityLUT = h.has_modality_lut != 0
+        hasFunctionalGroups = h.has_functional_groups != 0
+        pixelSpacing = h.has_pixel_spacing != 0 ? DcmBridge.doubles(h.pixel_spacing) : nil
+        imagePosition = h.has_position != 0 ? DcmBridge.doubles(h.position) : nil
+        imageOrientation = h.has_orientation != 0 ? DcmBridge.doubles(h.orientation) : nil
+        sliceThickness = h.has_slice_thickness != 0 ? h.slice_thickness : nil
+        rescaleSlope = h.has_rescale != 0 ? h.rescale_slope : nil
+        rescaleIntercept = h.has_rescale != 0 ? h.rescale_intercept : nil
+        window = h.has_window != 0 ? Window(center: h.window_center, width: h.window_width) : nil
+        patientName = includePatient ? DcmBridge.string(h.patient_name) : nil
+        patientID = includePatient ? DcmBridge.string(h.patient_id) : nil
+    }
+
+    /// Values per frame.
+    public var frameValueCount: Int { rows * columns }
+}
