@@ -399,6 +399,7 @@ extern "C" int dcmbridge_read_header(const char *path, int flags, dcmbridge_head
                                   ds->tagExists(DCM_PerFrameFunctionalGroupsSequence)) ? 1 : 0;
 
     out->has_pixel_spacing = getDoubles(ds, DCM_PixelSpacing, out->pixel_spacing, 2) ? 1 : 0;
+    out->has_imager_pixel_spacing = getDoubles(ds, DCM_ImagerPixelSpacing, out->imager_pixel_spacing, 2) ? 1 : 0;
     out->has_position = getDoubles(ds, DCM_ImagePositionPatient, out->position, 3) ? 1 : 0;
     out->has_orientation = getDoubles(ds, DCM_ImageOrientationPatient, out->orientation, 6) ? 1 : 0;
     out->has_slice_thickness = getDoubles(ds, DCM_SliceThickness, &out->slice_thickness, 1) ? 1 : 0;

@@ -77,6 +77,9 @@ typedef struct dcmbridge_header {
     /// separately by dcmbridge_read_frame_geometry.
     int has_pixel_spacing;
     double pixel_spacing[2];      /* row spacing, column spacing (mm) */
+    /// ImagerPixelSpacing (projection radiography: at the detector, not corrected for magnification).
+    int has_imager_pixel_spacing;
+    double imager_pixel_spacing[2];
     int has_position;
     double position[3];           /* ImagePositionPatient */
     int has_orientation;

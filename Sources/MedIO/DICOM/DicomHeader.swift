@@ -33,6 +33,8 @@ public struct DicomHeader: Sendable, Equatable {
     public var hasFunctionalGroups: Bool
     /// PixelSpacing [row spacing, column spacing] in mm.
     public var pixelSpacing: [Double]?
+    /// ImagerPixelSpacing [row, column] in mm: projection radiographs, at the detector plane.
+    public var imagerPixelSpacing: [Double]?
     /// ImagePositionPatient (LPS mm).
     public var imagePosition: [Double]?
     /// ImageOrientationPatient [row direction, column direction].
@@ -80,6 +82,7 @@ public struct DicomHeader: Sendable, Equatable {
         hasModalityLUT = h.has_modality_lut != 0
         hasFunctionalGroups = h.has_functional_groups != 0
         pixelSpacing = h.has_pixel_spacing != 0 ? DcmBridge.doubles(h.pixel_spacing) : nil
+        imagerPixelSpacing = h.has_imager_pixel_spacing != 0 ? DcmBridge.doubles(h.imager_pixel_spacing) : nil
         imagePosition = h.has_position != 0 ? DcmBridge.doubles(h.position) : nil
         imageOrientation = h.has_orientation != 0 ? DcmBridge.doubles(h.orientation) : nil
         sliceThickness = h.has_slice_thickness != 0 ? h.slice_thickness : nil

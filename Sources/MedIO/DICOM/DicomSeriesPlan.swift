@@ -99,8 +99,13 @@ public struct DicomSeriesPlan: Sendable {
                 // A single 2-D image (CR, DX, MG …) without patient geometry: usable on its own.
                 let s = candidates[0]
                 warnings.append("no ImagePositionPatient/ImageOrientationPatient: identity orientation and origin 0 assumed")
-                let ps = s.geometry.pixelSpacing
-                if ps == nil { warnings.append("no PixelSpacing: 1 mm assumed") }
+                var ps = s.geometry.pixelSpacing
+                if ps == nil, let imager = s.header.imagerPixelSpacing {
+                    ps = imager
+                    warnings.append("no PixelSpacing: ImagerPixelSpacing used (detector plane, not corrected for magnification)")
+                } else if ps == nil {
+                    warnings.append("no PixelSpacing: 1 mm assumed")
+                }
                 let sx = ps?[1] ?? 1, sy = ps?[0] ?? 1
                 let sz = s.geometry.sliceThickness ?? 1
                 slices = [s]
