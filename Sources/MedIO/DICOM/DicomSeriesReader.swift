@@ -1,3 +1,5 @@
+import Foundation
+
 /// Loads DICOM series into `Volume`s.
 public enum DicomSeriesReader {
     /// Plans and loads `series`. Throws `.geometry` when the plan has errors, and the per-file
@@ -55,6 +57,17 @@ public enum DicomSeriesReader {
         }
 
         let middle = plan.slices[plan.slices.count / 2]
+        var window = middle.geometry.window
+        if inverted, let w = window {
+            // WindowCenter refers to the values before inversion; mirror it the same way
+            // (rescaled stored minimum + maximum − value) so it still selects the same tissue.
+            let h = middle.header
+            let slope = middle.geometry.rescaleSlope ?? 1, intercept = middle.geometry.rescaleIntercept ?? 0
+            let storedMin = h.pixelRepresentation == 1 ? -pow(2, Double(h.bitsStored - 1)) : 0
+            let storedMax = h.pixelRepresentation == 1 ? pow(2, Double(h.bitsStored - 1)) - 1 : pow(2, Double(h.bitsStored)) - 1
+            window = Window(center: (storedMin + storedMax) * slope + 2 * intercept - w.center, width: w.width)
+            warnings.append("MONOCHROME1: suggested window center mirrored to \(window!.center)")
+        }
         let reference = DicomSeriesReference(
             studyInstanceUID: plan.series.studyInstanceUID, seriesInstanceUID: plan.series.seriesInstanceUID,
             frameOfReferenceUID: middle.header.frameOfReferenceUID, seriesDescription: plan.series.seriesDescription,
@@ -64,28 +77,7 @@ public enum DicomSeriesReader {
                                     sopClassUID: $0.header.sopClassUID, position: $0.geometry.position ?? [0, 0, 0])
             })
         return Volume(size: plan.size, voxels: voxels, spacing: plan.spacing, indexToPatient: plan.indexToPatient,
-                      modality: plan.series.modality, suggestedWindow: middle.geometry.window,
+                      modality: plan.series.modality, suggestedWindow: window,
                       source: .dicom(reference), warnings: warnings)
-    }
-}
-
-/// The outcome of loading one series of a scan.
-public struct DicomSeriesOutcome: Sendable {
-    public var series: DicomSeries
-    public var result: Result<Volume, MedIOError>
-}
-
-extension DicomScan {
-    /// Loads every series, continuing after failures; each failure is kept with its error.
-    public func loadAll(options: DicomSeriesOptions = .init()) -> [DicomSeriesOutcome] {
-        series.map { s in
-            do {
-                return DicomSeriesOutcome(series: s, result: .success(try DicomSeriesReader.load(s, options: options)))
-            } catch let error as MedIOError {
-                return DicomSeriesOutcome(series: s, result: .failure(error))
-            } catch {
-                return DicomSeriesOutcome(series: s, result: .failure(.unreadable(path: s.seriesInstanceUID, reason: "\(error)")))
-            }
-        }
     }
 }
