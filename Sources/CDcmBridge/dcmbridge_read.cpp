@@ -398,23 +398,8 @@ extern "C" int dcmbridge_read_header(const char *path, int flags, dcmbridge_head
     out->has_functional_groups = (ds->tagExists(DCM_SharedFunctionalGroupsSequence) ||
                                   ds->tagExists(DCM_PerFrameFunctionalGroupsSequence)) ? 1 : 0;
 
-    out->has_pixel_spacing = getDoubles(ds, DCM_PixelSpacing, out->pixel_spacing, 2) ? 1 : 0;
+    frameGeometry(ds, nullptr, nullptr, out->top_level);
     out->has_imager_pixel_spacing = getDoubles(ds, DCM_ImagerPixelSpacing, out->imager_pixel_spacing, 2) ? 1 : 0;
-    out->has_position = getDoubles(ds, DCM_ImagePositionPatient, out->position, 3) ? 1 : 0;
-    out->has_orientation = getDoubles(ds, DCM_ImageOrientationPatient, out->orientation, 6) ? 1 : 0;
-    out->has_slice_thickness = getDoubles(ds, DCM_SliceThickness, &out->slice_thickness, 1) ? 1 : 0;
-    double slope = 0, intercept = 0;
-    if (getDoubles(ds, DCM_RescaleSlope, &slope, 1) && getDoubles(ds, DCM_RescaleIntercept, &intercept, 1)) {
-        out->has_rescale = 1;
-        out->rescale_slope = slope;
-        out->rescale_intercept = intercept;
-    }
-    double c = 0, w = 0;
-    if (getDoubles(ds, DCM_WindowCenter, &c, 1) && getDoubles(ds, DCM_WindowWidth, &w, 1)) {
-        out->has_window = 1;
-        out->window_center = c;
-        out->window_width = w;
-    }
     return DCMBRIDGE_OK;
 }
 

@@ -134,7 +134,7 @@ import FixtureSupport
         #expect(volume.warnings.contains { $0.contains("no PixelSpacing: 1 mm assumed") })
         // The file's window refers to un-inverted values: 10 stored bits, no rescale, so the
         // mirrored center is 1023 − center and the width is unchanged.
-        let original = try #require(try DicomHeader.read(path: DicomSamples.path(name)).window)
+        let original = try #require(try DicomHeader.read(path: DicomSamples.path(name)).geometry.window)
         #expect(volume.suggestedWindow == Window(center: 1023 - original.center, width: original.width))
         #expect(Double(volume.voxels.reduce(0.0) { $0 + Double($1) }) == ref.sum)
     }

@@ -40,33 +40,28 @@ def first(ds, seq):
     return None
 
 
-def frame_rescale(ds, frame):
-    """(slope, intercept) of one frame or None: per-frame FG, then shared FG, then top level."""
+def frame_macro(ds, frame, macro, attributes):
+    """The item holding `attributes` for one frame: the functional group `macro` of the
+    Per-frame Functional Groups, else of the Shared ones, else the dataset's top level."""
     for groups in ("PerFrameFunctionalGroupsSequence", "SharedFunctionalGroupsSequence"):
         if groups not in ds:
             continue
         items = ds[groups].value
-        item = items[frame] if groups.startswith("PerFrame") else items[0]
-        pvt = first(item, "PixelValueTransformationSequence")
-        if pvt is not None and "RescaleSlope" in pvt and "RescaleIntercept" in pvt:
-            return float(pvt.RescaleSlope), float(pvt.RescaleIntercept)
-    if "RescaleSlope" in ds and "RescaleIntercept" in ds:
-        return float(ds.RescaleSlope), float(ds.RescaleIntercept)
-    return None
+        item = first(items[frame] if groups.startswith("PerFrame") else items[0], macro)
+        if item is not None and all(a in item for a in attributes):
+            return item
+    return ds if all(a in ds for a in attributes) else None
+
+
+def frame_rescale(ds, frame):
+    """(slope, intercept) of one frame, or None."""
+    item = frame_macro(ds, frame, "PixelValueTransformationSequence", ("RescaleSlope", "RescaleIntercept"))
+    return None if item is None else (float(item.RescaleSlope), float(item.RescaleIntercept))
 
 
 def frame_position(ds, frame):
-    for groups in ("PerFrameFunctionalGroupsSequence", "SharedFunctionalGroupsSequence"):
-        if groups not in ds:
-            continue
-        items = ds[groups].value
-        item = items[frame] if groups.startswith("PerFrame") else items[0]
-        pos = first(item, "PlanePositionSequence")
-        if pos is not None and "ImagePositionPatient" in pos:
-            return [float(v) for v in pos.ImagePositionPatient]
-    if "ImagePositionPatient" in ds:
-        return [float(v) for v in ds.ImagePositionPatient]
-    return None
+    item = frame_macro(ds, frame, "PlanePositionSequence", ("ImagePositionPatient",))
+    return None if item is None else [float(v) for v in item.ImagePositionPatient]
 
 
 def physical(ds):

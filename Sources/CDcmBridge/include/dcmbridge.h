@@ -37,6 +37,30 @@ enum dcmbridge_header_flags {
 /// Room for an error message, filled by failing calls.
 #define DCMBRIDGE_MESSAGE_SIZE 512
 
+/// Geometry and value transformation of one frame, merged from the shared and the per-frame
+/// functional groups (per-frame wins), falling back to top-level attributes.
+typedef struct dcmbridge_frame_geometry {
+    int has_position;
+    double position[3];
+    int has_orientation;
+    double orientation[6];
+    int has_pixel_spacing;
+    double pixel_spacing[2];
+    int has_slice_thickness;
+    double slice_thickness;
+    int has_rescale;
+    double rescale_slope;
+    double rescale_intercept;
+    int has_window;
+    double window_center;
+    double window_width;
+    /// FrameContentSequence: StackID as a string ("" when absent), InStackPositionNumber and
+    /// TemporalPositionIndex (0 when absent).
+    char stack_id[24];
+    int in_stack_position;
+    int temporal_position;
+} dcmbridge_frame_geometry;
+
 /// Header attributes read without loading pixel data.
 typedef struct dcmbridge_header {
     char sop_class_uid[72];
@@ -73,54 +97,16 @@ typedef struct dcmbridge_header {
     /// 1 when a Modality LUT Sequence is present (not applied by this bridge).
     int has_modality_lut;
 
-    /// Top-level geometry (single-frame objects). Multi-frame functional groups are read
-    /// separately by dcmbridge_read_frame_geometry.
-    int has_pixel_spacing;
-    double pixel_spacing[2];      /* row spacing, column spacing (mm) */
+    /// Geometry, rescale and window at the top level of the dataset (what single-frame objects
+    /// use). Multi-frame functional groups are read by dcmbridge_read_frame_geometry.
+    dcmbridge_frame_geometry top_level;
     /// ImagerPixelSpacing (projection radiography: at the detector, not corrected for magnification).
     int has_imager_pixel_spacing;
     double imager_pixel_spacing[2];
-    int has_position;
-    double position[3];           /* ImagePositionPatient */
-    int has_orientation;
-    double orientation[6];        /* ImageOrientationPatient: row direction, column direction */
-    int has_slice_thickness;
-    double slice_thickness;
-
-    int has_rescale;
-    double rescale_slope;
-    double rescale_intercept;
-    int has_window;
-    double window_center;
-    double window_width;
 
     /// 1 when Shared or Per-frame Functional Groups Sequences are present (enhanced multi-frame).
     int has_functional_groups;
 } dcmbridge_header;
-
-/// Geometry and value transformation of one frame, merged from the shared and the per-frame
-/// functional groups (per-frame wins), falling back to top-level attributes.
-typedef struct dcmbridge_frame_geometry {
-    int has_position;
-    double position[3];
-    int has_orientation;
-    double orientation[6];
-    int has_pixel_spacing;
-    double pixel_spacing[2];
-    int has_slice_thickness;
-    double slice_thickness;
-    int has_rescale;
-    double rescale_slope;
-    double rescale_intercept;
-    int has_window;
-    double window_center;
-    double window_width;
-    /// FrameContentSequence: StackID as a string ("" when absent), InStackPositionNumber and
-    /// TemporalPositionIndex (0 when absent).
-    char stack_id[24];
-    int in_stack_position;
-    int temporal_position;
-} dcmbridge_frame_geometry;
 
 /// What decoding did to the values of the returned frames.
 typedef struct dcmbridge_pixel_info {

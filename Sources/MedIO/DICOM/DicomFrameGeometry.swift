@@ -40,18 +40,4 @@ public struct DicomFrameGeometry: Sendable, Equatable {
         inStackPosition = Int(g.in_stack_position)
         temporalPosition = Int(g.temporal_position)
     }
-
-    /// The geometry a single-frame header declares at its top level.
-    init(header h: DicomHeader) {
-        position = h.imagePosition
-        orientation = h.imageOrientation
-        pixelSpacing = h.pixelSpacing
-        sliceThickness = h.sliceThickness
-        rescaleSlope = h.rescaleSlope
-        rescaleIntercept = h.rescaleIntercept
-        window = h.window
-        stackID = ""
-        inStackPosition = 0
-        temporalPosition = 0
-    }
 }

@@ -31,19 +31,11 @@ public struct DicomHeader: Sendable, Equatable {
     public var hasModalityLUT: Bool
     /// True for enhanced multi-frame objects: geometry lives in the functional groups.
     public var hasFunctionalGroups: Bool
-    /// PixelSpacing [row spacing, column spacing] in mm.
-    public var pixelSpacing: [Double]?
+    /// Geometry, rescale and window at the top level of the dataset (single-frame objects;
+    /// enhanced multi-frame objects keep theirs in functional groups, see `DicomFrameGeometry.readAll`).
+    public var geometry: DicomFrameGeometry
     /// ImagerPixelSpacing [row, column] in mm: projection radiographs, at the detector plane.
     public var imagerPixelSpacing: [Double]?
-    /// ImagePositionPatient (LPS mm).
-    public var imagePosition: [Double]?
-    /// ImageOrientationPatient [row direction, column direction].
-    public var imageOrientation: [Double]?
-    public var sliceThickness: Double?
-    /// RescaleSlope and RescaleIntercept, only when both are present.
-    public var rescaleSlope: Double?
-    public var rescaleIntercept: Double?
-    public var window: Window?
     /// Only with `includePatient`.
     public var patientName: String?
     public var patientID: String?
@@ -81,14 +73,8 @@ public struct DicomHeader: Sendable, Equatable {
         hasPixelData = h.has_pixel_data != 0
         hasModalityLUT = h.has_modality_lut != 0
         hasFunctionalGroups = h.has_functional_groups != 0
-        pixelSpacing = h.has_pixel_spacing != 0 ? DcmBridge.doubles(h.pixel_spacing) : nil
+        geometry = DicomFrameGeometry(bridge: h.top_level)
         imagerPixelSpacing = h.has_imager_pixel_spacing != 0 ? DcmBridge.doubles(h.imager_pixel_spacing) : nil
-        imagePosition = h.has_position != 0 ? DcmBridge.doubles(h.position) : nil
-        imageOrientation = h.has_orientation != 0 ? DcmBridge.doubles(h.orientation) : nil
-        sliceThickness = h.has_slice_thickness != 0 ? h.slice_thickness : nil
-        rescaleSlope = h.has_rescale != 0 ? h.rescale_slope : nil
-        rescaleIntercept = h.has_rescale != 0 ? h.rescale_intercept : nil
-        window = h.has_window != 0 ? Window(center: h.window_center, width: h.window_width) : nil
         patientName = includePatient ? DcmBridge.string(h.patient_name) : nil
         patientID = includePatient ? DcmBridge.string(h.patient_id) : nil
     }

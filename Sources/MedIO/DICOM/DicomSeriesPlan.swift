@@ -249,7 +249,7 @@ public struct DicomSeriesPlan: Sendable {
         var out: [Slice] = []
         for h in series.instances {
             if h.frames == 1 && !h.hasFunctionalGroups {
-                out.append(Slice(header: h, frame: 0, geometry: DicomFrameGeometry(header: h), normalPosition: 0))
+                out.append(Slice(header: h, frame: 0, geometry: h.geometry, normalPosition: 0))
                 continue
             }
             do {
