@@ -7,6 +7,7 @@
 // the functional groups of enhanced multi-frame objects.
 #include "dcmtk/config/osconfig.h"
 #include "dcmtk/dcmdata/dctk.h"
+#include "dcmtk/dcmdata/dccodec.h"
 #include "dcmtk/dcmdata/dcpixseq.h"
 #include "dcmtk/dcmdata/dcpxitem.h"
 #include "dcmtk/dcmdata/dcrledrg.h"
@@ -509,12 +510,19 @@ extern "C" int dcmbridge_read_frames_f32(const char *path, int first, int count,
         if (status != DCMBRIDGE_OK) return status;
     }
 
+    DcmXfer xferInfo(xfer);
+    if (!isJ2K && xferInfo.isEncapsulated() && !DcmCodecList::canChangeCoding(xfer, EXS_LittleEndianExplicit)) {
+        setMessage(message, message_size, "no decoder for transfer syntax %s (%s)", xferInfo.getXferID(), xferInfo.getXferName());
+        return DCMBRIDGE_UNSUPPORTED;
+    }
     Uint32 frameBytes = 0;
     if (!isJ2K && pixelData->getUncompressedFrameSize(ds, frameBytes).bad()) {
         setMessage(message, message_size, "cannot compute the frame size");
         return DCMBRIDGE_INVALID;
     }
-    std::vector<Uint8> buffer(isJ2K ? 0 : (size_t)frameBytes + 1);
+    // DCMTK wants room for a pad byte when the frame size is odd.
+    const Uint32 bufferBytes = frameBytes + (frameBytes & 1u);
+    std::vector<Uint8> buffer(isJ2K ? 0 : (size_t)bufferBytes);
     std::vector<Sint32> stored(frameValues);
     Uint32 startFragment = 0;
     float lo = std::numeric_limits<float>::infinity(), hi = -std::numeric_limits<float>::infinity();
@@ -541,10 +549,10 @@ extern "C" int dcmbridge_read_frames_f32(const char *path, int first, int count,
             // Random access into encapsulated data needs the fragment index; restart per call
             // when frames are skipped.
             if (k == 0) startFragment = 0;
-            OFCondition cond = pixelData->getUncompressedFrame(ds, (Uint32)f, startFragment, buffer.data(), frameBytes,
+            OFCondition cond = pixelData->getUncompressedFrame(ds, (Uint32)f, startFragment, buffer.data(), bufferBytes,
                                                                colorModel, nullptr);
             if (cond.bad()) {
-                setMessage(message, message_size, "decoding frame %d failed (%s): %s", f, DcmXfer(xfer).getXferName(),
+                setMessage(message, message_size, "decoding frame %d failed (%s): %s", f, xferInfo.getXferName(),
                            cond.text());
                 return DCMBRIDGE_DECODE_FAILED;
             }

@@ -20,7 +20,7 @@ public struct DicomScan: Sendable {
         var headers: [DicomHeader] = []
         var skipped: [DicomSkippedFile] = []
         for path in files {
-            switch classify(path: path, includePatient: includePatient, limits: limits) {
+            switch try classify(path: path, includePatient: includePatient, limits: limits) {
             case let .image(h): headers.append(h)
             case let .skipped(s): skipped.append(s)
             }
@@ -34,11 +34,13 @@ public struct DicomScan: Sendable {
         case skipped(DicomSkippedFile)
     }
 
-    static func classify(path: String, includePatient: Bool, limits: DicomReadLimits) -> Classification {
+    /// Throws only when the toolkit itself is unusable (that is no verdict on the file).
+    static func classify(path: String, includePatient: Bool, limits: DicomReadLimits) throws -> Classification {
         let header: DicomHeader
         do {
             header = try DicomHeader.read(path: path, includePatient: includePatient)
         } catch let error as MedIOError {
+            if case .environment = error { throw error }
             if !hasPreamble(path) {
                 return .skipped(DicomSkippedFile(path: path, kind: .notDicom, reason: "not DICOM (\(error))"))
             }

@@ -159,23 +159,35 @@ public struct DicomSeriesPlan: Sendable {
             return $0.frame < $1.frame
         }
 
+        // Several temporal positions make a 4-D series; stacking them would interleave time points.
+        let temporal = Set(candidates.map(\.geometry.temporalPosition))
+        if temporal.count > 1 {
+            errors.append("\(temporal.count) temporal positions (4-D series); only 3-D series are loaded")
+            return
+        }
+
         // Duplicate positions.
         var unique: [Slice] = []
-        var duplicateCount = 0
+        var duplicates: [(kept: Slice, extra: Slice)] = []
         for s in candidates {
             if let last = unique.last, abs(s.normalPosition - last.normalPosition) <= options.positionTolerance {
-                duplicateCount += 1
-                if options.duplicatePositions == .error {
-                    errors.append("duplicate position \(fmt(s.normalPosition)) mm along the normal: \(last.header.path) frame \(last.frame) and \(s.header.path) frame \(s.frame)")
-                } else {
+                duplicates.append((last, s))
+                if options.duplicatePositions == .warn {
                     drop(s, "duplicate position \(fmt(s.normalPosition)) mm (kept \(last.header.path) frame \(last.frame))")
                 }
                 continue
             }
             unique.append(s)
         }
-        if !errors.isEmpty { return }
-        if duplicateCount > 0 { warnings.append("\(duplicateCount) slice(s) at duplicate positions dropped") }
+        if let (kept, extra) = duplicates.first {
+            let text = "\(duplicates.count) slice(s) at a duplicate position; first: duplicate position \(fmt(extra.normalPosition)) mm "
+                + "along the normal: \(kept.header.path) frame \(kept.frame) and \(extra.header.path) frame \(extra.frame)"
+            if options.duplicatePositions == .error {
+                errors.append(text)
+                return
+            }
+            warnings.append(text + "; the later ones were dropped")
+        }
         candidates = unique
 
         // Pixel spacing must agree across slices.
