@@ -111,7 +111,7 @@ int load(const char *path, DcmFileFormat &ff, bool headerOnly, char *message, si
     return DCMBRIDGE_OK;
 }
 
-/// Geometry of frame `index` from a shared and a per-frame functional group item (either may be
+/// Geometry of one frame from a shared and a per-frame functional group item (either may be
 /// null), falling back to the dataset's top-level attributes.
 void frameGeometry(DcmItem *ds, DcmItem *shared, DcmItem *perFrame, dcmbridge_frame_geometry &g) {
     memset(&g, 0, sizeof(g));

@@ -127,6 +127,18 @@ import FixtureSupport
         #expect(volume.warnings.contains { $0.contains("loc-unlabelled.dcm") && $0.contains("orientation") }, "\(volume.warnings)")
     }
 
+    @Test func aSeriesOfOnlyLocalizersIsAnErrorNotACrash() throws {
+        let dir = try DicomSamples.temporaryFolder("only-localizers")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let s = SyntheticSeries(folder: dir)
+        for k in 0..<2 {
+            try s.write("loc\(k).dcm", k: Double(k), instance: k + 1, extra: ["-m", "(0008,0008)=ORIGINAL\\PRIMARY\\LOCALIZER"])
+        }
+        let plan = DicomSeriesPlan.make(try #require(try DicomScan.scan(root: dir.path).series.first))
+        #expect(plan.errors == ["every slice is a localizer (ImageType LOCALIZER)"])
+        #expect(plan.dropped.count == 2)
+    }
+
     @Test func folderWithTwoSeriesGivesTwoVolumesAndSkipsTheRest() throws {
         let dir = try DicomSamples.temporaryFolder("two")
         defer { try? FileManager.default.removeItem(at: dir) }

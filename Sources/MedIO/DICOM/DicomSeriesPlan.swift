@@ -72,6 +72,10 @@ public struct DicomSeriesPlan: Sendable {
                 }
                 return true
             }
+            if candidates.isEmpty {
+                errors.append("every slice is a localizer (ImageType LOCALIZER)")
+                return
+            }
         }
 
         // Sizes: the majority (Rows, Columns) wins.
@@ -142,8 +146,9 @@ public struct DicomSeriesPlan: Sendable {
         }
         candidates = main.members
 
+        // Stored cosines are often rounded (0.99999…); unit vectors keep the affine's scale exact.
         let o = main.orientation
-        let r = [o[0], o[1], o[2]], c = [o[3], o[4], o[5]]
+        let r = unit([o[0], o[1], o[2]]), c = unit([o[3], o[4], o[5]])
         var n = cross(r, c)
         let norm = (n[0] * n[0] + n[1] * n[1] + n[2] * n[2]).squareRoot()
         guard norm > 0.5 else {
@@ -284,6 +289,12 @@ private func cross(_ a: [Double], _ b: [Double]) -> [Double] {
 }
 
 private func dot(_ a: [Double], _ b: [Double]) -> Double { a[0] * b[0] + a[1] * b[1] + a[2] * b[2] }
+
+/// `a` scaled to length 1 (returned unchanged when it is zero, which the caller then rejects).
+private func unit(_ a: [Double]) -> [Double] {
+    let length = dot(a, a).squareRoot()
+    return length > 0 ? a.map { $0 / length } : a
+}
 
 private func sub(_ a: [Double], _ b: [Double]) -> [Double] { [a[0] - b[0], a[1] - b[1], a[2] - b[2]] }
 
