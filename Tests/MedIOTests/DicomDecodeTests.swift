@@ -40,4 +40,28 @@ import FixtureSupport
             #expect(abs(Double(v) - p.value) <= valueTolerance, "frame \(p.frame) y \(p.y) x \(p.x)")
         }
     }
+
+    /// Header attributes against pydicom's reading of the same files.
+    @Test(arguments: ["CT_small.dcm", "MR_small_jp2klossless.dcm", "JPGExtended.dcm", "J2K_pixelrep_mismatch.dcm",
+                      "eCT_Supplemental.dcm", "RG3_J2KI.dcm", "examples_overlay.dcm"])
+    func headerMatchesPydicom(name: String) throws {
+        let ref = try #require(try DicomSamples.reference().files[name]).header
+        let path = DicomSamples.path(name)
+        let h = try DicomHeader.read(path: path)
+        #expect(h.studyInstanceUID == ref.studyInstanceUID)
+        #expect(h.seriesInstanceUID == ref.seriesInstanceUID)
+        #expect(h.sopInstanceUID == ref.sopInstanceUID)
+        // Empty values keep their place (pydicom gives them as empty strings).
+        #expect(h.imageType == ref.imageType.map { $0.uppercased() })
+        #expect(h.bitsStored == ref.bitsStored && h.pixelRepresentation == ref.pixelRepresentation)
+        #expect(h.geometry.pixelSpacing == ref.pixelSpacing)
+        #expect(h.geometry.position == ref.imagePosition)
+        #expect(h.geometry.orientation == ref.imageOrientation)
+        #expect(h.geometry.rescaleSlope.map { [$0, h.geometry.rescaleIntercept!] } == ref.rescale)
+        #expect(h.geometry.window?.center == ref.windowCenter)
+        // Patient data only on request.
+        #expect(h.patientName == nil && h.patientID == nil)
+        let withPatient = try DicomHeader.read(path: path, includePatient: true)
+        #expect(withPatient.patientName == ref.patientName)
+    }
 }

@@ -26,6 +26,21 @@ enum DicomSamples {
         let frameSums: [Double]
         let positions: [[Double]?]
         let probes: [Probe]
+        let header: Header
+    }
+    struct Header: Decodable {
+        let studyInstanceUID: String
+        let seriesInstanceUID: String
+        let sopInstanceUID: String
+        let imageType: [String]
+        let bitsStored: Int
+        let pixelRepresentation: Int
+        let pixelSpacing: [Double]?
+        let imagePosition: [Double]?
+        let imageOrientation: [Double]?
+        let rescale: [Double]?
+        let windowCenter: Double?
+        let patientName: String
     }
     struct Reference: Decodable { let files: [String: Entry] }
 

@@ -89,6 +89,17 @@ def physical(ds):
     return out, inverted, rescaled
 
 
+def floats(ds, keyword):
+    return [float(v) for v in ds[keyword].value] if keyword in ds and ds[keyword].value not in (None, "") else None
+
+
+def first_float(ds, keyword):
+    v = floats(ds, keyword) if keyword in ds and ds[keyword].VM > 1 else None
+    if v:
+        return v[0]
+    return float(ds[keyword].value) if keyword in ds and ds[keyword].value not in (None, "") else None
+
+
 def sha256(path):
     with open(path, "rb") as fh:
         return hashlib.sha256(fh.read()).hexdigest()
@@ -119,6 +130,22 @@ def main():
             "sum": float(values.sum()),
             "frameSums": [float(values[f].sum()) for f in range(frames)],
             "positions": [frame_position(ds, f) for f in range(frames)],
+            # Top-level header attributes (absent ones as null), for the header reader.
+            "header": {
+                "studyInstanceUID": str(ds.get("StudyInstanceUID", "")),
+                "seriesInstanceUID": str(ds.get("SeriesInstanceUID", "")),
+                "sopInstanceUID": str(ds.get("SOPInstanceUID", "")),
+                "imageType": [str(v) for v in ds.get("ImageType", [])],
+                "bitsStored": int(ds.BitsStored),
+                "pixelRepresentation": int(ds.PixelRepresentation),
+                "pixelSpacing": floats(ds, "PixelSpacing"),
+                "imagePosition": floats(ds, "ImagePositionPatient"),
+                "imageOrientation": floats(ds, "ImageOrientationPatient"),
+                "rescale": [float(ds.RescaleSlope), float(ds.RescaleIntercept)]
+                if "RescaleSlope" in ds and "RescaleIntercept" in ds else None,
+                "windowCenter": first_float(ds, "WindowCenter"),
+                "patientName": str(ds.get("PatientName", "")),
+            },
             "probes": probes,
         }
     os.makedirs(os.path.dirname(OUT), exist_ok=True)

@@ -61,7 +61,9 @@ public struct DicomHeader: Sendable, Equatable {
         seriesDescription = DcmBridge.string(h.series_description)
         seriesNumber = h.has_series_number != 0 ? Int(h.series_number) : nil
         instanceNumber = h.has_instance_number != 0 ? Int(h.instance_number) : nil
-        imageType = DcmBridge.string(h.image_type).split(separator: "\\").map { String($0).uppercased() }
+        // Empty values keep their place: ImageType value 3 has a meaning of its own.
+        let types = DcmBridge.string(h.image_type)
+        imageType = types.isEmpty ? [] : types.split(separator: "\\", omittingEmptySubsequences: false).map { String($0).uppercased() }
         photometricInterpretation = DcmBridge.string(h.photometric_interpretation)
         rows = Int(h.rows)
         columns = Int(h.columns)
