@@ -1,3 +1,4 @@
+import Foundation
 import CDcmBridge
 
 /// Header attributes of one DICOM file, read without its pixel data.
@@ -79,6 +80,12 @@ public struct DicomHeader: Sendable, Equatable {
         imagerPixelSpacing = h.has_imager_pixel_spacing != 0 ? DcmBridge.doubles(h.imager_pixel_spacing) : nil
         patientName = includePatient ? DcmBridge.string(h.patient_name) : nil
         patientID = includePatient ? DcmBridge.string(h.patient_id) : nil
+    }
+
+    /// The range BitsStored and PixelRepresentation allow for stored values (before rescale).
+    public var storedValueRange: ClosedRange<Double> {
+        let bits = Double(max(bitsStored, 1))
+        return pixelRepresentation == 1 ? -pow(2, bits - 1)...(pow(2, bits - 1) - 1) : 0...(pow(2, bits) - 1)
     }
 
     /// Values per frame.

@@ -1,5 +1,3 @@
-import Foundation
-
 /// Loads DICOM series into `Volume`s.
 public enum DicomSeriesReader {
     /// Plans and loads `series`. Throws `.geometry` when the plan has errors, and the per-file
@@ -61,11 +59,9 @@ public enum DicomSeriesReader {
         if inverted, let w = window {
             // WindowCenter refers to the values before inversion; mirror it the same way
             // (rescaled stored minimum + maximum − value) so it still selects the same tissue.
-            let h = middle.header
+            let range = middle.header.storedValueRange
             let slope = middle.geometry.rescaleSlope ?? 1, intercept = middle.geometry.rescaleIntercept ?? 0
-            let storedMin = h.pixelRepresentation == 1 ? -pow(2, Double(h.bitsStored - 1)) : 0
-            let storedMax = h.pixelRepresentation == 1 ? pow(2, Double(h.bitsStored - 1)) - 1 : pow(2, Double(h.bitsStored)) - 1
-            window = Window(center: (storedMin + storedMax) * slope + 2 * intercept - w.center, width: w.width)
+            window = Window(center: (range.lowerBound + range.upperBound) * slope + 2 * intercept - w.center, width: w.width)
             warnings.append("MONOCHROME1: suggested window center mirrored to \(window!.center)")
         }
         let reference = DicomSeriesReference(
