@@ -76,6 +76,16 @@ bool getDoubles(DcmItem *item, const DcmTagKey &tag, double *out, int count) {
     return true;
 }
 
+/// First values of two attributes that only mean something together (slope and intercept,
+/// center and width); the outputs change only when both are present.
+bool getPair(DcmItem *item, const DcmTagKey &a, const DcmTagKey &b, double &outA, double &outB) {
+    double va = 0, vb = 0;
+    if (!getDoubles(item, a, &va, 1) || !getDoubles(item, b, &vb, 1)) return false;
+    outA = va;
+    outB = vb;
+    return true;
+}
+
 /// The first item of a sequence inside `item`, or null.
 DcmItem *firstItem(DcmItem *item, const DcmTagKey &seq) {
     if (item == nullptr) return nullptr;
@@ -130,22 +140,8 @@ void frameGeometry(DcmItem *ds, DcmItem *shared, DcmItem *perFrame, dcmbridge_fr
         if (ori && getDoubles(ori, DCM_ImageOrientationPatient, g.orientation, 6)) g.has_orientation = 1;
         if (meas && getDoubles(meas, DCM_PixelSpacing, g.pixel_spacing, 2)) g.has_pixel_spacing = 1;
         if (meas && getDoubles(meas, DCM_SliceThickness, &g.slice_thickness, 1)) g.has_slice_thickness = 1;
-        if (pvt) {
-            double slope = 0, intercept = 0;
-            if (getDoubles(pvt, DCM_RescaleSlope, &slope, 1) && getDoubles(pvt, DCM_RescaleIntercept, &intercept, 1)) {
-                g.has_rescale = 1;
-                g.rescale_slope = slope;
-                g.rescale_intercept = intercept;
-            }
-        }
-        if (voi) {
-            double c = 0, w = 0;
-            if (getDoubles(voi, DCM_WindowCenter, &c, 1) && getDoubles(voi, DCM_WindowWidth, &w, 1)) {
-                g.has_window = 1;
-                g.window_center = c;
-                g.window_width = w;
-            }
-        }
+        if (pvt && getPair(pvt, DCM_RescaleSlope, DCM_RescaleIntercept, g.rescale_slope, g.rescale_intercept)) g.has_rescale = 1;
+        if (voi && getPair(voi, DCM_WindowCenter, DCM_WindowWidth, g.window_center, g.window_width)) g.has_window = 1;
         if (content) {
             getString(content, DCM_StackID, g.stack_id, sizeof(g.stack_id));
             getInt(content, DCM_InStackPositionNumber, g.in_stack_position);
