@@ -67,6 +67,7 @@ let package = Package(
         .target(name: "FixtureSupport", dependencies: ["Checkpoint", "Tensor"], path: "Tests/FixtureSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "FixtureSupport"]),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "FixtureSupport"]),
+        .testTarget(name: "MedIOTests", dependencies: ["MedIO", "FixtureSupport"], exclude: ["make_nifti_reference.py"]),
     ],
     cxxLanguageStandard: .cxx17
 )

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <math.h>
 #include <sys/stat.h>
+#include <stdlib.h>
+#include <zlib.h>
 #include "niftishim.h"
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...) {
@@ -118,6 +120,45 @@ int niftishim_read_header(const char *path, niftishim_header *out, char *err, si
 }
 
 /// Converts `n` voxels of type T at `src` to float with an optional linear scaling, in double precision.
+/// For a gzip file, inflates the whole stream once and checks every member's CRC-32 and length.
+/// nifti_clib stops reading at the last voxel, before the gzip trailer, so without this pass a stream
+/// whose deflate data decode to wrong bytes would pass unnoticed. Plain files pass trivially.
+static int check_gzip_stream(const char *path, char *err, size_t errlen) {
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        set_err(err, errlen, "cannot open file");
+        return NIFTISHIM_ERR_OPEN;
+    }
+    unsigned char magic[2] = {0, 0};
+    size_t got = fread(magic, 1, 2, f);
+    fclose(f);
+    if (got != 2 || magic[0] != 0x1f || magic[1] != 0x8b) return NIFTISHIM_OK;
+    gzFile gz = gzopen(path, "rb");
+    if (gz == NULL) {
+        set_err(err, errlen, "cannot open gzip stream");
+        return NIFTISHIM_ERR_OPEN;
+    }
+    enum { CHUNK = 1 << 18 };
+    unsigned char *buffer = malloc(CHUNK);
+    if (buffer == NULL) {
+        gzclose(gz);
+        set_err(err, errlen, "out of memory");
+        return NIFTISHIM_ERR_DATA;
+    }
+    int n;
+    while ((n = gzread(gz, buffer, CHUNK)) > 0) {}
+    int code = Z_OK;
+    const char *message = gzerror(gz, &code);
+    int rc = NIFTISHIM_OK;
+    if (n < 0 || code != Z_OK) {
+        set_err(err, errlen, "corrupt gzip stream (%s)", message != NULL && *message ? message : "zlib error");
+        rc = NIFTISHIM_ERR_DATA;
+    }
+    free(buffer);
+    gzclose(gz);
+    return rc;
+}
+
 #define CONVERT(T)                                                                 \
     do {                                                                           \
         const T *s = (const T *)src;                                               \
@@ -129,6 +170,8 @@ int niftishim_read_header(const char *path, niftishim_header *out, char *err, si
 
 int niftishim_read_f32(const char *path, float *out, size_t count, char *err, size_t errlen) {
     quiet();
+    int checked = check_gzip_stream(path, err, errlen);
+    if (checked != NIFTISHIM_OK) return checked;
     nifti_image *nim = nifti_image_read(path, 0);
     if (nim == NULL) {
         set_err(err, errlen, "cannot read the NIfTI header");
@@ -186,9 +229,17 @@ int niftishim_write(const char *path, int version, const int64_t dims[3], const 
         set_err(err, errlen, "the writer only writes uint8 or float32, not datatype %d", datatype);
         return NIFTISHIM_ERR_DATATYPE;
     }
-    if (version != 1 && version != 2) {
-        set_err(err, errlen, "NIfTI version must be 1 or 2, not %d", version);
+    // nifti_clib 3.0.1's nifti_image_write wrote a NIfTI-2 single file without its header when tried
+    // (nifti_type 4 after nifti_set_filenames), so only NIfTI-1 is written.
+    if (version != 1) {
+        set_err(err, errlen, "only NIfTI-1 output is supported, not version %d", version);
         return NIFTISHIM_ERR_WRITE;
+    }
+    for (int i = 0; i < 3; i++) {
+        if (dims[i] < 1 || dims[i] > 32767) {
+            set_err(err, errlen, "dimension %lld does not fit a NIfTI-1 header (1...32767)", (long long)dims[i]);
+            return NIFTISHIM_ERR_WRITE;
+        }
     }
     const int64_t d8[8] = {3, dims[0], dims[1], dims[2], 1, 1, 1, 1};
     nifti_image *nim = nifti_make_new_nim(d8, datatype, 0);
@@ -225,7 +276,7 @@ int niftishim_write(const char *path, int version, const int64_t dims[3], const 
         strncpy(nim->descrip, descrip, 79);
         nim->descrip[79] = 0;
     }
-    nim->nifti_type = version == 2 ? NIFTI_FTYPE_NIFTI2_1 : NIFTI_FTYPE_NIFTI1_1;
+    nim->nifti_type = NIFTI_FTYPE_NIFTI1_1;
     if (nifti_set_filenames(nim, path, 0, 1) != 0) {
         set_err(err, errlen, "nifti_clib rejected the output name (it must end in .nii or .nii.gz)");
         nifti_image_free(nim);

@@ -75,7 +75,7 @@ int niftishim_read_header(const char *path, niftishim_header *out, char *err, si
 int niftishim_read_f32(const char *path, float *out, size_t count, char *err, size_t errlen);
 
 /// Writes a 3-D volume (`datatype` DT_UINT8 = 2 or DT_FLOAT32 = 16) with the given geometry.
-/// `version` is 1 or 2; the extension of `path` (.nii or .nii.gz) chooses compression.
+/// `version` must be 1 (NIfTI-2 output is refused, see niftishim.c); the extension of `path` (.nii or .nii.gz) chooses compression.
 int niftishim_write(const char *path, int version, const int64_t dims[3], const niftishim_geometry *geometry,
                     int datatype, const void *data, double cal_min, double cal_max, int intent_code,
                     const char *descrip, char *err, size_t errlen);

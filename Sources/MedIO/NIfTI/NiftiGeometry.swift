@@ -3,7 +3,7 @@
 /// Viewers differ in which transform they trust (ITK-SNAP and Slicer prefer the sform when its
 /// code is set, others the qform), so a result written on a NIfTI input copies both, with their codes.
 public struct NiftiGeometry: Sendable, Equatable, Codable {
-    /// NIfTI version of the source file (1 or 2); outputs use the same version.
+    /// NIfTI version of the source file (1 or 2). Outputs are NIfTI-1 either way (see `NiftiWriter`).
     public var version: Int
     public var qformCode: Int
     public var sformCode: Int

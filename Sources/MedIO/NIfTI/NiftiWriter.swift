@@ -5,10 +5,11 @@ import Foundation
 ///
 /// - For a volume read from NIfTI, the source header's qform and sform (codes, quaternion, offsets,
 ///   qfac, pixdim, sform rows) are copied verbatim, so ITK-SNAP and 3D Slicer overlay the result on
-///   the source whichever transform they trust. The NIfTI version of the source is kept.
+///   the source whichever transform they trust.
 /// - For a volume from DICOM, the LPS `indexToPatient` becomes a RAS affine (first two rows negated),
-///   written as both sform and qform with code 1 (scanner anatomical), NIfTI-1 unless a dimension
-///   exceeds NIfTI-1's 32767.
+///   written as both sform and qform with code 1 (scanner anatomical).
+/// - Outputs are NIfTI-1 (viewers read it everywhere). A NIfTI-2 source's transforms are written in
+///   NIfTI-1's float32 fields, and a grid with a side over 32767 is refused with `writeFailed`.
 /// - Each file is written under a temporary name in the target folder, renamed into place, then
 ///   read back once and compared (grid, transforms and every value).
 public struct NiftiWriter: Sendable {
@@ -71,8 +72,7 @@ public struct NiftiWriter: Sendable {
         var pixdim = [Double](repeating: 0, count: 3)
         var qfac = 1.0
         niftishim_affine_to_quatern(ras, &quaternion, &offset, &pixdim, &qfac)
-        let fitsNifti1 = volume.size.allSatisfy { $0 <= Int(Int16.max) }
-        return NiftiGeometry(version: fitsNifti1 ? 1 : 2, qformCode: qformCode, sformCode: sformCode,
+        return NiftiGeometry(version: 1, qformCode: qformCode, sformCode: sformCode,
                              quaternion: quaternion, quaternionOffset: offset, qfac: qfac, pixdim: pixdim,
                              sformRows: Array(ras[0..<12]), spatialUnits: Int(NIFTISHIM_UNITS_MM))
     }
@@ -103,7 +103,7 @@ public struct NiftiWriter: Sendable {
         geometry.xyz_units = Int32(g.spatialUnits)
         let dims = volume.size.map { Int64($0) }
         var message = [CChar](repeating: 0, count: 256)
-        let rc = niftishim_write(temp, Int32(g.version), dims, &geometry, datatype, data.baseAddress, calMin, calMax,
+        let rc = niftishim_write(temp, 1, dims, &geometry, datatype, data.baseAddress, calMin, calMax,
                                  intent, description, &message, message.count)
         guard rc == Int32(NIFTISHIM_OK) else {
             try? FileManager.default.removeItem(atPath: temp)
