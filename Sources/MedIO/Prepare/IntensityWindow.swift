@@ -61,7 +61,8 @@ public struct AppliedWindow: Sendable, Equatable, Codable {
 
     /// Maps values to 8-bit grey with this window.
     public func grey(_ values: [Float]) -> [UInt8] {
-        let lo = lower, scale = 1 / (upper - lower)
+        // Divide rather than multiply by a reciprocal: values exactly at mid-window must give t = 0.5 exactly.
+        let lo = lower, range = upper - lower
         return [UInt8](unsafeUninitializedCapacity: values.count) { out, initialized in
             values.withUnsafeBufferPointer { src in
                 for i in 0..<src.count {
@@ -70,7 +71,7 @@ public struct AppliedWindow: Sendable, Equatable, Codable {
                         out[i] = 0
                         continue
                     }
-                    let t = min(max((v - lo) * scale, 0), 1)
+                    let t = min(max((v - lo) / range, 0), 1)
                     out[i] = UInt8((t * 255 + 0.5).rounded(.down))
                 }
             }
