@@ -40,6 +40,8 @@ final class NIfTIWriterTests: XCTestCase {
                 XCTAssertEqual(header.datatype, kind == "map" ? 16 : 2)
                 let back = try NiftiReader().read(path: out)
                 XCTAssertEqual(back.indexToPatient, volume.indexToPatient, "\(name) \(kind)")
+                // Outputs carry cal_min 0 / cal_max 1, which the reader offers as the header window.
+                XCTAssertEqual(back.suggestedWindow, Window(center: 0.5, width: 1), "\(name) \(kind)")
                 XCTAssertEqual(back.voxels, kind == "map" ? map : mask.map(Float.init), "\(name) \(kind)")
                 let leftovers = try FileManager.default.contentsOfDirectory(atPath: FileManager.default.temporaryDirectory.path)
                     .filter { $0.hasSuffix(".tmp.nii.gz") || $0.hasSuffix(".tmp.nii") }

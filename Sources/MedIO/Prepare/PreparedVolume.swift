@@ -25,9 +25,11 @@ public struct PreparedVolume: Sendable {
             throw PrepareError.mapSizeMismatch(sliceIndex: slice.index, expected: slice.size * slice.size, got: map.count)
         }
         let box = slice.content
-        var cut = [Float](repeating: 0, count: box.width * box.height)
+        var cut: [Float] = []
+        cut.reserveCapacity(box.width * box.height)
         for r in 0..<box.height {
-            for c in 0..<box.width { cut[r * box.width + c] = map[(box.y + r) * slice.size + box.x + c] }
+            let start = (box.y + r) * slice.size + box.x
+            cut.append(contentsOf: map[start..<(start + box.width)])
         }
         return BilinearResizer.resize(cut, width: box.width, height: box.height,
                                       newWidth: orientation.width, newHeight: orientation.height)

@@ -50,8 +50,13 @@ public struct SlicePreparer: Sendable {
             let resized = resizer.resize(grey, width: orientation.width, height: orientation.height,
                                          newWidth: box.width, newHeight: box.height)
             var image = [UInt8](repeating: 0, count: size * size)
-            for r in 0..<box.height {
-                for c in 0..<box.width { image[(box.y + r) * size + box.x + c] = resized[r * box.width + c] }
+            image.withUnsafeMutableBufferPointer { dst in
+                resized.withUnsafeBufferPointer { src in
+                    for r in 0..<box.height {
+                        let row = UnsafeMutableBufferPointer(rebasing: dst[((box.y + r) * size + box.x)...])
+                        _ = row.update(fromContentsOf: src[(r * box.width)..<((r + 1) * box.width)])
+                    }
+                }
             }
             slices.append(PreparedSlice(index: k, image: image, size: size, content: box, geometry: geometry,
                                         foregroundFraction: fraction))

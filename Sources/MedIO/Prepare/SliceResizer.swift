@@ -14,7 +14,12 @@ public struct BilinearResizer: SliceResizer {
 
     public func resize(_ grey: [UInt8], width: Int, height: Int, newWidth: Int, newHeight: Int) -> [UInt8] {
         let values = Self.resize(grey.map(Float.init), width: width, height: height, newWidth: newWidth, newHeight: newHeight)
-        return values.map { UInt8(min(max($0, 0), 255).rounded()) }
+        return [UInt8](unsafeUninitializedCapacity: values.count) { out, initialized in
+            values.withUnsafeBufferPointer { src in
+                for i in 0..<src.count { out[i] = UInt8(min(max(src[i], 0), 255).rounded()) }
+            }
+            initialized = values.count
+        }
     }
 
     /// Float version: resizes a row-major `width` × `height` image to `newWidth` × `newHeight`.
@@ -25,13 +30,18 @@ public struct BilinearResizer: SliceResizer {
         let ys = taps(from: height, to: newHeight)
         return [Float](unsafeUninitializedCapacity: newWidth * newHeight) { out, initialized in
             image.withUnsafeBufferPointer { src in
-                for j in 0..<newHeight {
-                    let (y0, y1, fy) = ys[j]
-                    for i in 0..<newWidth {
-                        let (x0, x1, fx) = xs[i]
-                        let top = src[y0 * width + x0] * (1 - fx) + src[y0 * width + x1] * fx
-                        let bottom = src[y1 * width + x0] * (1 - fx) + src[y1 * width + x1] * fx
-                        out[j * newWidth + i] = top * (1 - fy) + bottom * fy
+                xs.lower.withUnsafeBufferPointer { x0 in
+                    xs.upper.withUnsafeBufferPointer { x1 in
+                        xs.weight.withUnsafeBufferPointer { fx in
+                            for j in 0..<newHeight {
+                                let top = ys.lower[j] * width, bottom = ys.upper[j] * width, fy = ys.weight[j]
+                                for i in 0..<newWidth {
+                                    let t = src[top + x0[i]] + (src[top + x1[i]] - src[top + x0[i]]) * fx[i]
+                                    let b = src[bottom + x0[i]] + (src[bottom + x1[i]] - src[bottom + x0[i]]) * fx[i]
+                                    out[j * newWidth + i] = t + (b - t) * fy
+                                }
+                            }
+                        }
                     }
                 }
             }
@@ -40,11 +50,14 @@ public struct BilinearResizer: SliceResizer {
     }
 
     /// For each output index: the two input indices and the weight of the second.
-    private static func taps(from n: Int, to m: Int) -> [(Int, Int, Float)] {
-        (0..<m).map { i in
+    private static func taps(from n: Int, to m: Int) -> (lower: [Int], upper: [Int], weight: [Float]) {
+        var lower = [Int](repeating: 0, count: m), upper = lower, weight = [Float](repeating: 0, count: m)
+        for i in 0..<m {
             let position = min(max((Double(i) + 0.5) * Double(n) / Double(m) - 0.5, 0), Double(n - 1))
-            let lower = Int(position.rounded(.down))
-            return (lower, min(lower + 1, n - 1), Float(position - Double(lower)))
+            lower[i] = Int(position.rounded(.down))
+            upper[i] = min(lower[i] + 1, n - 1)
+            weight[i] = Float(position - Double(lower[i]))
         }
+        return (lower, upper, weight)
     }
 }
