@@ -123,7 +123,9 @@ int niftishim_read_header(const char *path, niftishim_header *out, char *err, si
 /// For a gzip file, inflates the whole stream once and checks every member's CRC-32 and length.
 /// nifti_clib stops reading at the last voxel, before the gzip trailer, so without this pass a stream
 /// whose deflate data decode to wrong bytes would pass unnoticed. Plain files pass trivially.
-static int check_gzip_stream(const char *path, char *err, size_t errlen) {
+/// Stops with NIFTISHIM_ERR_TOO_LARGE once more than `max_bytes` have been inflated (a gzip bomb would
+/// otherwise keep this pass busy for as long as its stream lasts).
+static int check_gzip_stream(const char *path, int64_t max_bytes, char *err, size_t errlen) {
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
         set_err(err, errlen, "cannot open file");
@@ -146,7 +148,16 @@ static int check_gzip_stream(const char *path, char *err, size_t errlen) {
         return NIFTISHIM_ERR_DATA;
     }
     int n;
-    while ((n = gzread(gz, buffer, CHUNK)) > 0) {}
+    int64_t total = 0;
+    while ((n = gzread(gz, buffer, CHUNK)) > 0) {
+        total += n;
+        if (total > max_bytes) {
+            free(buffer);
+            gzclose(gz);
+            set_err(err, errlen, "gzip stream inflates to more than %lld bytes", (long long)max_bytes);
+            return NIFTISHIM_ERR_TOO_LARGE;
+        }
+    }
     int code = Z_OK;
     const char *message = gzerror(gz, &code);
     int rc = NIFTISHIM_OK;
@@ -168,9 +179,10 @@ static int check_gzip_stream(const char *path, char *err, size_t errlen) {
             for (size_t i = 0; i < n; i++) out[i] = (float)s[i];                   \
     } while (0)
 
-int niftishim_read_f32(const char *path, float *out, size_t count, char *err, size_t errlen) {
+int niftishim_read_f32(const char *path, float *out, size_t count, int64_t max_inflated_bytes, char *err,
+                       size_t errlen) {
     quiet();
-    int checked = check_gzip_stream(path, err, errlen);
+    int checked = check_gzip_stream(path, max_inflated_bytes, err, errlen);
     if (checked != NIFTISHIM_OK) return checked;
     nifti_image *nim = nifti_image_read(path, 0);
     if (nim == NULL) {

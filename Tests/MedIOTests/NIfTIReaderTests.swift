@@ -116,6 +116,9 @@ final class NIfTIReaderTests: XCTestCase {
             guard case NiftiError.tooManyVoxels(_, _, let voxels, _) = error else { return XCTFail("\(error)") }
             XCTAssertEqual(voxels, 128 * 96 * 24)
         }
+        XCTAssertThrowsError(try NiftiReader(limits: .init(maxInflatedBytes: 100_000)).read(path: path)) { error in
+            XCTAssertEqual(error as? NiftiError, .inflatedTooLarge(path: path, limit: 100_000))
+        }
         let bytes = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
         XCTAssertThrowsError(try NiftiReader(limits: .init(maxFileBytes: bytes - 1)).read(path: path)) { error in
             XCTAssertEqual(error as? NiftiError, .fileTooLarge(path: path, bytes: bytes, limit: bytes - 1))

@@ -17,7 +17,9 @@ final class NIfTIWriterTests: XCTestCase {
             let mask = map.map { $0 > 0.4 ? UInt8(1) : 0 }
             XCTAssertGreaterThan(mask.reduce(0) { $0 + Int($1) }, 0, name)
 
-            for (kind, ext) in [("map", ".nii.gz"), ("mask", ".nii")] {
+            // The 1 M-voxel ITK volume gets only the mask: a gzip-compressed float map of it is slow in debug builds.
+            let kinds = name.hasPrefix("Kmeans") ? [("mask", ".nii.gz")] : [("map", ".nii.gz"), ("mask", ".nii")]
+            for (kind, ext) in kinds {
                 let out = NIfTIReferenceData.temporaryPath("\(kind)-\(name)".replacingOccurrences(of: ".nii.gz", with: "")
                     .replacingOccurrences(of: ".nii", with: "") + ext)
                 defer { try? FileManager.default.removeItem(atPath: out) }

@@ -154,6 +154,9 @@ final class PrepareWindowAndMapTests: XCTestCase {
         let back = try prepared.volumeMap(prepared.slices.map { _ in [Float](repeating: 1, count: 64 * 64) })
         XCTAssertTrue(back[0..<(nx * ny)].allSatisfy { $0 == 0 })
         XCTAssertTrue(back[(2 * nx * ny)..<(3 * nx * ny)].allSatisfy { $0 == 1 })
+        XCTAssertThrowsError(try prepared.volumeMap([])) {
+            XCTAssertEqual($0 as? PrepareError, .mapCountMismatch(expected: prepared.slices.count, got: 0))
+        }
         XCTAssertThrowsError(try prepared.volumeMap(prepared.slices.map { _ in [Float](repeating: 1, count: 5) })) {
             XCTAssertEqual($0 as? PrepareError, .mapSizeMismatch(sliceIndex: prepared.slices[0].index, expected: 4096, got: 5))
         }

@@ -19,6 +19,7 @@ enum {
     NIFTISHIM_ERR_SIZE = 4,      // a caller buffer that does not match the declared dimensions
     NIFTISHIM_ERR_DATA = 5,      // voxel data missing, truncated or an unreadable compressed stream
     NIFTISHIM_ERR_WRITE = 6,     // the output could not be written
+    NIFTISHIM_ERR_TOO_LARGE = 7, // a gzip stream that inflates to more than the caller's cap
 };
 
 /// NIfTI codes the Swift side needs (the values of nifti1.h's DT_*, NIFTI_INTENT_* and NIFTI_UNITS_*).
@@ -72,7 +73,10 @@ int niftishim_read_header(const char *path, niftishim_header *out, char *err, si
 
 /// Reads the first 3-D volume of `path` as float32 with scl_slope/scl_inter applied (slope 0: no scaling).
 /// `count` must equal dim[1]*dim[2]*dim[3] (dimensions of extent 0 count as 1).
-int niftishim_read_f32(const char *path, float *out, size_t count, char *err, size_t errlen);
+/// A gzip file is first inflated once in full to check its CRC-32 (nifti_clib stops before the trailer);
+/// that pass refuses streams inflating to more than `max_inflated_bytes`.
+int niftishim_read_f32(const char *path, float *out, size_t count, int64_t max_inflated_bytes, char *err,
+                       size_t errlen);
 
 /// Writes a 3-D volume (`datatype` DT_UINT8 = 2 or DT_FLOAT32 = 16) with the given geometry.
 /// `version` must be 1 (NIfTI-2 output is refused, see niftishim.c); the extension of `path` (.nii or .nii.gz) chooses compression.

@@ -10,6 +10,8 @@ public enum NiftiError: Error, Equatable, CustomStringConvertible {
     case tooManyVoxels(path: String, declared: [Int], voxels: Int, limit: Int)
     /// The (compressed) file is larger than the reader's cap.
     case fileTooLarge(path: String, bytes: Int, limit: Int)
+    /// The gzip stream inflates to more than the reader's cap.
+    case inflatedTooLarge(path: String, limit: Int)
     /// Voxel data missing or unreadable: a truncated file or a corrupt gzip stream.
     case unreadableData(path: String, reason: String)
     /// The data to write does not match the grid it is written on.
@@ -31,6 +33,8 @@ public enum NiftiError: Error, Equatable, CustomStringConvertible {
             return "\(path): header declares dims \(declared) (\(voxels) voxels), more than the limit of \(limit)"
         case .fileTooLarge(let path, let bytes, let limit):
             return "\(path): file is \(bytes) bytes, more than the limit of \(limit)"
+        case .inflatedTooLarge(let path, let limit):
+            return "\(path): gzip stream inflates to more than the limit of \(limit) bytes"
         case .unreadableData(let path, let reason):
             return "\(path): cannot read voxel data: \(reason)"
         case .sizeMismatch(let path, let expected, let got):

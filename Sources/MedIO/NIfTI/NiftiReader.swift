@@ -10,6 +10,9 @@ import CNIfTIShim
 ///   RAS affine is kept in `NiftiReference.rasAffine`; `Volume.indexToPatient` is the same affine in LPS.
 /// - Limits are checked before any voxel is read, so a corrupt or hostile header cannot make the
 ///   reader allocate more than `Limits.maxVoxels` floats.
+/// - A `.nii.gz` stream is inflated once in full before the voxels are read, to check its CRC-32:
+///   nifti_clib stops at the last voxel and never sees the gzip trailer, so a stream whose deflate
+///   data decode to wrong bytes would otherwise pass. This doubles the decompression time.
 public struct NiftiReader: Sendable {
     /// Caps that protect a batch from absurd or hostile files.
     public struct Limits: Sendable, Equatable {
@@ -17,10 +20,13 @@ public struct NiftiReader: Sendable {
         public var maxVoxels: Int
         /// Largest file accepted, in bytes as stored (compressed size for `.nii.gz`; default 2 GiB).
         public var maxFileBytes: Int
+        /// Largest inflated size of a `.nii.gz` stream (header, extensions and every volume; default 8 GiB).
+        public var maxInflatedBytes: Int
 
-        public init(maxVoxels: Int = 1 << 28, maxFileBytes: Int = 1 << 31) {
+        public init(maxVoxels: Int = 1 << 28, maxFileBytes: Int = 1 << 31, maxInflatedBytes: Int = 1 << 33) {
             self.maxVoxels = maxVoxels
             self.maxFileBytes = maxFileBytes
+            self.maxInflatedBytes = maxInflatedBytes
         }
     }
 
@@ -82,12 +88,12 @@ public struct NiftiReader: Sendable {
         var message = [CChar](repeating: 0, count: 256)
         var rc: Int32 = 0
         let voxels = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-            rc = niftishim_read_f32(path, buffer.baseAddress, count, &message, message.count)
+            rc = niftishim_read_f32(path, buffer.baseAddress, count, Int64(limits.maxInflatedBytes), &message, message.count)
             if rc != Int32(NIFTISHIM_OK) { buffer.initialize(repeating: 0) }
             initialized = count
         }
         guard rc == Int32(NIFTISHIM_OK) else {
-            throw Self.error(rc, path: path, message: message, datatype: header.datatype)
+            throw Self.error(rc, path: path, message: message, datatype: header.datatype, limit: limits.maxInflatedBytes)
         }
         let reference = NiftiReference(path: path, rasAffine: rasAffine, qformCode: header.qformCode,
                                        sformCode: header.sformCode, geometry: header.geometry)
@@ -97,12 +103,13 @@ public struct NiftiReader: Sendable {
                       modality: modality, suggestedWindow: window, source: .nifti(reference), warnings: warnings)
     }
 
-    static func error(_ rc: Int32, path: String, message: [CChar], datatype: Int) -> NiftiError {
+    static func error(_ rc: Int32, path: String, message: [CChar], datatype: Int, limit: Int = 0) -> NiftiError {
         let reason = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         switch rc {
         case Int32(NIFTISHIM_ERR_OPEN): return .cannotOpen(path: path)
         case Int32(NIFTISHIM_ERR_HEADER): return .invalidHeader(path: path, reason: reason)
         case Int32(NIFTISHIM_ERR_DATATYPE): return .unsupportedDatatype(path: path, code: datatype)
+        case Int32(NIFTISHIM_ERR_TOO_LARGE): return .inflatedTooLarge(path: path, limit: limit)
         default: return .unreadableData(path: path, reason: reason)
         }
     }

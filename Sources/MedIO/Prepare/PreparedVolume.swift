@@ -37,7 +37,7 @@ public struct PreparedVolume: Sendable {
 
     /// Model maps for `slices` (same order) placed on the volume grid (x fastest), 0 on skipped slices.
     public func volumeMap(_ maps: [[Float]]) throws -> [Float] {
-        precondition(maps.count == slices.count, "\(maps.count) maps for \(slices.count) slices")
+        guard maps.count == slices.count else { throw PrepareError.mapCountMismatch(expected: slices.count, got: maps.count) }
         var out = [Float](repeating: 0, count: orientation.volumeSize.reduce(1, *))
         for (slice, map) in zip(slices, maps) {
             orientation.scatter(try sliceMap(map, for: slice), slice: slice.index, into: &out)
