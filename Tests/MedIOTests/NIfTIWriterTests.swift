@@ -7,6 +7,9 @@ final class NIfTIWriterTests: XCTestCase {
     /// A probability map and a mask written on a real volume read back with its grid, both transforms
     /// (codes and fields verbatim) and exactly the values written.
     func testMapAndMaskRoundTripOnRealGrids() throws {
+        let folder = NIfTIReferenceData.temporaryPath("writer")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
         for name in ["anatomical.nii", "KmeansTest_T1UCharRaw.nii.gz", "example_nifti2.nii.gz", "oblique_anatomical.nii.gz"] {
             let source = NIfTIReferenceData.path(of: name)
             let volume = try NiftiReader().read(path: source)
@@ -20,9 +23,8 @@ final class NIfTIWriterTests: XCTestCase {
             // The 1 M-voxel ITK volume gets only the mask: a gzip-compressed float map of it is slow in debug builds.
             let kinds = name.hasPrefix("Kmeans") ? [("mask", ".nii.gz")] : [("map", ".nii.gz"), ("mask", ".nii")]
             for (kind, ext) in kinds {
-                let out = NIfTIReferenceData.temporaryPath("\(kind)-\(name)".replacingOccurrences(of: ".nii.gz", with: "")
-                    .replacingOccurrences(of: ".nii", with: "") + ext)
-                defer { try? FileManager.default.removeItem(atPath: out) }
+                let stem = "\(kind)-\(name)".replacingOccurrences(of: ".nii.gz", with: "").replacingOccurrences(of: ".nii", with: "")
+                let out = folder + "/" + stem + ext
                 if kind == "map" {
                     try NiftiWriter().writeProbabilityMap(map, like: volume, to: out)
                 } else {
@@ -45,9 +47,10 @@ final class NIfTIWriterTests: XCTestCase {
                 // Outputs carry cal_min 0 / cal_max 1, which the reader offers as the header window.
                 XCTAssertEqual(back.suggestedWindow, Window(center: 0.5, width: 1), "\(name) \(kind)")
                 XCTAssertEqual(back.voxels, kind == "map" ? map : mask.map(Float.init), "\(name) \(kind)")
-                let leftovers = try FileManager.default.contentsOfDirectory(atPath: FileManager.default.temporaryDirectory.path)
-                    .filter { $0.hasSuffix(".tmp.nii.gz") || $0.hasSuffix(".tmp.nii") }
-                XCTAssertEqual(leftovers, [], "temporary files left behind")
+                // Only the output itself is in the folder: the temporary name was renamed, nothing left behind.
+                XCTAssertTrue(try FileManager.default.contentsOfDirectory(atPath: folder).allSatisfy { !$0.contains(".tmp") },
+                              "temporary files left behind")
+                XCTAssertTrue(FileManager.default.fileExists(atPath: out))
             }
         }
     }
