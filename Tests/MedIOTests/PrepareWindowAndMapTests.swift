@@ -51,6 +51,14 @@ final class PrepareWindowAndMapTests: XCTestCase {
         }
     }
 
+    /// Half-pixel-centre bilinear: 2 → 4 samples at source positions −0.25 (clamped), 0.25, 0.75, 1.25 (clamped).
+    func testBilinearResizerUsesHalfPixelCentres() {
+        XCTAssertEqual(BilinearResizer.resize([0, 100], width: 2, height: 1, newWidth: 4, newHeight: 1), [0, 25, 75, 100])
+        XCTAssertEqual(BilinearResizer().resize([0, 100, 200, 100], width: 2, height: 2, newWidth: 1, newHeight: 1), [100])
+        XCTAssertEqual(BilinearResizer().resize([7, 7, 7, 7, 7, 7], width: 3, height: 2, newWidth: 5, newHeight: 4),
+                       [UInt8](repeating: 7, count: 20))
+    }
+
     func testPercentilesIgnoreZeros() throws {
         // Nonzero values 1...100 plus many zeros: percentiles are those of 1...100 (numpy: 1.495 and 99.505).
         let values = (1...100).map(Float.init) + [Float](repeating: 0, count: 500)
