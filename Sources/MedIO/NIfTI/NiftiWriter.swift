@@ -21,36 +21,33 @@ public struct NiftiWriter: Sendable {
     /// Writes probabilities (one per voxel, volume order) as float32. `path` ends in `.nii` or `.nii.gz`.
     public func writeProbabilityMap(_ values: [Float], like volume: Volume, to path: String,
                                     description: String = "anomaly probability") throws {
-        guard values.count == volume.voxels.count else {
-            throw NiftiError.sizeMismatch(path: path, expected: volume.voxels.count, got: values.count)
-        }
-        try values.withUnsafeBytes { raw in
-            try write(raw, datatype: Int32(NIFTISHIM_DT_FLOAT32), like: volume, to: path, calMin: 0, calMax: 1,
-                      intent: Int32(NIFTISHIM_INTENT_ESTIMATE), description: description)
-        }
-        let back = try reader.read(path: path)
-        try checkReadBack(back, like: volume, path: path)
-        // Bitwise comparison: float32 is stored unscaled, so nothing may change on the way.
-        for i in values.indices where back.voxels[i].bitPattern != values[i].bitPattern
-            && !(back.voxels[i].isNaN && values[i].isNaN) {
-            throw NiftiError.readBackMismatch(path: path, reason: "voxel \(i) is \(back.voxels[i]), wrote \(values[i])")
-        }
+        try writeVerified(values, datatype: Int32(NIFTISHIM_DT_FLOAT32), intent: Int32(NIFTISHIM_INTENT_ESTIMATE),
+                          description: description, like: volume, to: path, expected: values)
     }
 
     /// Writes a label mask (one byte per voxel, volume order; 1 = anomalous) as uint8.
     public func writeMask(_ mask: [UInt8], like volume: Volume, to path: String,
                           description: String = "anomaly mask") throws {
-        guard mask.count == volume.voxels.count else {
-            throw NiftiError.sizeMismatch(path: path, expected: volume.voxels.count, got: mask.count)
+        try writeVerified(mask, datatype: Int32(NIFTISHIM_DT_UINT8), intent: Int32(NIFTISHIM_INTENT_LABEL),
+                          description: description, like: volume, to: path, expected: mask.map(Float.init))
+    }
+
+    /// Writes `data`, then reads the file back and compares grid, affine and every value with `expected`.
+    private func writeVerified<T>(_ data: [T], datatype: Int32, intent: Int32, description: String, like volume: Volume,
+                                  to path: String, expected: [Float]) throws {
+        guard data.count == volume.voxels.count else {
+            throw NiftiError.sizeMismatch(path: path, expected: volume.voxels.count, got: data.count)
         }
-        try mask.withUnsafeBytes { raw in
-            try write(raw, datatype: Int32(NIFTISHIM_DT_UINT8), like: volume, to: path, calMin: 0, calMax: 1,
-                      intent: Int32(NIFTISHIM_INTENT_LABEL), description: description)
+        try data.withUnsafeBytes { raw in
+            try write(raw, datatype: datatype, like: volume, to: path, calMin: 0, calMax: 1, intent: intent,
+                      description: description)
         }
         let back = try reader.read(path: path)
         try checkReadBack(back, like: volume, path: path)
-        for i in mask.indices where back.voxels[i] != Float(mask[i]) {
-            throw NiftiError.readBackMismatch(path: path, reason: "voxel \(i) is \(back.voxels[i]), wrote \(mask[i])")
+        // Bitwise: values are stored unscaled in a type that holds them exactly, so nothing may change.
+        for i in expected.indices where back.voxels[i].bitPattern != expected[i].bitPattern
+            && !(back.voxels[i].isNaN && expected[i].isNaN) {
+            throw NiftiError.readBackMismatch(path: path, reason: "voxel \(i) is \(back.voxels[i]), wrote \(expected[i])")
         }
     }
 

@@ -103,7 +103,11 @@ public struct SlicePreparer: Sendable {
     /// Nonzero finite voxels in increasing order. Sorted by the C library's qsort: it runs at full speed
     /// even in debug builds, where Swift's generic sort takes seconds for a million voxels.
     static func sortedForeground(_ voxels: [Float]) -> [Float] {
-        var values = voxels.filter { $0 != 0 && $0.isFinite }
+        var values: [Float] = []
+        values.reserveCapacity(voxels.count)
+        voxels.withUnsafeBufferPointer { src in
+            for v in src where v != 0 && v.isFinite { values.append(v) }
+        }
         values.withUnsafeMutableBufferPointer { buffer in
             guard let base = buffer.baseAddress else { return }
             qsort(base, buffer.count, MemoryLayout<Float>.stride) { a, b in
