@@ -2,6 +2,7 @@
 // znzlib's structures depend on HAVE_ZLIB, and nifti2_io.h includes <znzlib.h>, so define it first.
 #define HAVE_ZLIB 1
 #include <nifti2_io.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -19,9 +20,14 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...) {
     va_end(ap);
 }
 
+static pthread_once_t quiet_once = PTHREAD_ONCE_INIT;
+
+static void set_quiet(void) { nifti_set_debug_level(0); }
+
 static void quiet(void) {
     // nifti_clib prints its own diagnostics to stderr; the shim reports errors to the caller instead.
-    nifti_set_debug_level(0);
+    // The level is a library global, so it is set once rather than on every (possibly concurrent) call.
+    pthread_once(&quiet_once, set_quiet);
 }
 
 static void mat_to_rows(nifti_dmat44 m, double out[16]) {

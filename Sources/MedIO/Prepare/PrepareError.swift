@@ -10,6 +10,8 @@ public enum PrepareError: Error, Equatable, CustomStringConvertible {
     case invalidPercentiles(lower: Double, upper: Double)
     /// A model size below 1.
     case invalidModelSize(Int)
+    /// A plugged-in resizer returned the wrong number of pixels.
+    case resizerOutputMismatch(expected: Int, got: Int)
     /// Not one model map per prepared slice.
     case mapCountMismatch(expected: Int, got: Int)
     /// A model map of the wrong size given back for a slice.
@@ -27,6 +29,8 @@ public enum PrepareError: Error, Equatable, CustomStringConvertible {
             return "percentiles \(lower)…\(upper) must satisfy 0 ≤ lower < upper ≤ 100"
         case .invalidModelSize(let size):
             return "model input size \(size) must be at least 1"
+        case .resizerOutputMismatch(let expected, let got):
+            return "the slice resizer returned \(got) pixels, expected \(expected)"
         case .mapCountMismatch(let expected, let got):
             return "\(got) maps given for \(expected) prepared slices"
         case .mapSizeMismatch(let index, let expected, let got):

@@ -28,6 +28,11 @@ public struct SlicePreparer: Sendable {
         self.resizer = resizer
     }
 
+    /// Cuts `volume` into model-input slices along `options.plane`, in increasing slice index.
+    ///
+    /// Each slice is oriented for display (see `SliceOrientation`), windowed to 8-bit grey with one window
+    /// for the whole volume, tested against the empty-slice rule when one is set, resized by `resizer`
+    /// to fit the model size with its physical aspect ratio, and padded (see `ContentBox`).
     public func prepare(_ volume: Volume) throws -> PreparedVolume {
         guard options.modelSize >= 1 else { throw PrepareError.invalidModelSize(options.modelSize) }
         var warnings: [String] = []
@@ -49,6 +54,9 @@ public struct SlicePreparer: Sendable {
                                          columnSpacing: geometry.columnSpacing, rowSpacing: geometry.rowSpacing, size: size)
             let resized = resizer.resize(grey, width: orientation.width, height: orientation.height,
                                          newWidth: box.width, newHeight: box.height)
+            guard resized.count == box.width * box.height else {
+                throw PrepareError.resizerOutputMismatch(expected: box.width * box.height, got: resized.count)
+            }
             var image = [UInt8](repeating: 0, count: size * size)
             image.withUnsafeMutableBufferPointer { dst in
                 resized.withUnsafeBufferPointer { src in
