@@ -125,6 +125,21 @@ final class NIfTIReaderTests: XCTestCase {
         }
     }
 
+    /// An RGB file (datatype 128) is refused by type, before any voxel is read.
+    func testUnsupportedDatatypeIsRefused() throws {
+        var data = try Data(contentsOf: URL(fileURLWithPath: NIfTIReferenceData.path(of: "huge_dims.nii")))
+        // Little-endian header: datatype (int16) at byte 70, bitpix at 72; dims back to 2×2×2.
+        data.replaceSubrange(40..<56, with: [3, 0, 2, 0, 2, 0, 2, 0, 1, 0, 1, 0, 1, 0, 1, 0])
+        data.replaceSubrange(70..<74, with: [128, 0, 24, 0])
+        let path = NIfTIReferenceData.temporaryPath("rgb.nii")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try data.write(to: URL(fileURLWithPath: path))
+        XCTAssertEqual(try NiftiReader().readHeader(path: path).datatype, 128)
+        XCTAssertThrowsError(try NiftiReader().read(path: path)) { error in
+            XCTAssertEqual(error as? NiftiError, .unsupportedDatatype(path: path, code: 128))
+        }
+    }
+
     func testMissingAndForeignFilesAreTypedErrors() throws {
         let missing = NIfTIReferenceData.temporaryPath("absent.nii")
         XCTAssertThrowsError(try NiftiReader().read(path: missing)) { error in

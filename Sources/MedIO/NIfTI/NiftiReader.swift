@@ -64,6 +64,9 @@ public struct NiftiReader: Sendable {
         guard count <= limits.maxVoxels else {
             throw NiftiError.tooManyVoxels(path: path, declared: header.dims, voxels: count, limit: limits.maxVoxels)
         }
+        guard Self.convertedDatatypes.contains(header.datatype) else {
+            throw NiftiError.unsupportedDatatype(path: path, code: header.datatype)
+        }
         var warnings: [String] = []
         let volumes = header.volumeCount
         if volumes > 1 {
@@ -102,6 +105,10 @@ public struct NiftiReader: Sendable {
         return Volume(size: size, voxels: voxels, spacing: spacing, indexToPatient: Affine4x4.flipRASLPS(rasAffine),
                       modality: modality, suggestedWindow: window, source: .nifti(reference), warnings: warnings)
     }
+
+    /// NIfTI DT_* codes converted to float32: uint8, int16, int32, float32, float64, int8, uint16, uint32,
+    /// int64, uint64. Complex, RGB, RGBA, binary and float128 are refused.
+    static let convertedDatatypes: Set<Int> = [2, 4, 8, 16, 64, 256, 512, 768, 1024, 1280]
 
     static func error(_ rc: Int32, path: String, message: [CChar], datatype: Int, limit: Int = 0) -> NiftiError {
         let reason = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
