@@ -17,6 +17,8 @@ public enum Attention {
         let scale = 1 / Float(d).squareRoot()
         let c3 = 3 * c
         let units = b * h
+        // Heads run in parallel on the cores; each head's small products run single-threaded.
+        BLAS.withThreads(Parallel.workers > 1 ? 1 : BLAS.threads) {
         Parallel.chunks(units, grain: 1) { range in
             for u in range {
                 let bi = u / h, hi = u % h
@@ -42,6 +44,7 @@ public enum Attention {
                           c: out + bi * t * c + hi * d, ldc: c)
             }
         }
+        }
     }
 
     /// Differentiates `forward` with respect to `qkv`, accumulating into `dqkv`.
@@ -55,6 +58,7 @@ public enum Attention {
         let d = c / h
         let scale = 1 / Float(d).squareRoot()
         let c3 = 3 * c
+        BLAS.withThreads(Parallel.workers > 1 ? 1 : BLAS.threads) {
         Parallel.chunks(b * h, grain: 1) { range in
             for u in range {
                 let bi = u / h, hi = u % h
@@ -79,6 +83,7 @@ public enum Attention {
                 BLAS.gemm(transA: false, transB: false, m: t, n: d, k: t, alpha: scale, a: dp, lda: t, b: k, ldb: c3, beta: 1, c: dq, ldc: c3)
                 BLAS.gemm(transA: true, transB: false, m: t, n: d, k: t, alpha: scale, a: dp, lda: t, b: q, ldb: c3, beta: 1, c: dk, ldc: c3)
             }
+        }
         }
     }
 }
