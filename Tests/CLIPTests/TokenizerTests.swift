@@ -7,13 +7,8 @@ import XCTest
 
 final class TokenizerTests: XCTestCase {
     /// One tokenizer for the whole class: loading is tested separately.
-    nonisolated(unsafe) static var shared: CLIPTokenizer?
-    private func tokenizer() throws -> CLIPTokenizer {
-        if let t = TokenizerTests.shared { return t }
-        let t = try CLIPTokenizer()
-        TokenizerTests.shared = t
-        return t
-    }
+    private static let shared = Result { try CLIPTokenizer() }
+    private func tokenizer() throws -> CLIPTokenizer { try TokenizerTests.shared.get() }
 
     private struct Prompts: Decodable { let prompts: [String] }
     private struct Cases: Decodable {
@@ -91,6 +86,23 @@ final class TokenizerTests: XCTestCase {
             XCTAssertEqual(tok.encode(c.text), c.ids, "ids of \(c.text.debugDescription)")
         }
         XCTAssertLessThanOrEqual(skipped, 1)
+    }
+
+    /// Canonically equivalent but differently spelled pieces keep their own ids (the cache is
+    /// keyed by bytes), matching what a fresh tokenizer gives for each.
+    func testCanonicallyEquivalentPiecesAreNotConfused() throws {
+        // With a "<" present ftfy leaves entities alone; `html.unescape` decodes them after the
+        // NFC step, so the two mark orders survive cleaning.
+        let first = "< !&#769;&#807;"
+        let second = "< !&#807;&#769;"
+        let tok = try tokenizer()
+        let a = tok.encode(first)
+        let b = tok.encode(second)
+        let fresh = CLIPTokenizer(vocabulary: tok.vocabulary)
+        XCTAssertEqual(fresh.encode(second), b)
+        XCTAssertNotEqual(a, b)
+        XCTAssertEqual(tok.decode(a), CLIPTextCleaner.clean(first) + " ")
+        XCTAssertEqual(Array(tok.decode(b).unicodeScalars), Array((CLIPTextCleaner.clean(second) + " ").unicodeScalars))
     }
 
     func testTruncationAndPadding() throws {

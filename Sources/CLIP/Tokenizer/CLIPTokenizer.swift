@@ -34,12 +34,15 @@ public struct CLIPTokenizer: Sendable {
                 ids.append(vocabulary.startOfText)
             } else if piece == BPEVocabulary.endOfTextToken {
                 ids.append(vocabulary.endOfText)
-            } else if let cached = cache.lookup(piece) {
-                ids += cached
             } else {
-                let encoded = bytePairEncode(Array(piece.utf8))
-                cache.store(piece, encoded)
-                ids += encoded
+                let bytes = Array(piece.utf8)
+                if let cached = cache.lookup(bytes) {
+                    ids += cached
+                } else {
+                    let encoded = bytePairEncode(bytes)
+                    cache.store(bytes, encoded)
+                    ids += encoded
+                }
             }
         }
         return ids
@@ -125,15 +128,17 @@ public struct CLIPTokenizer: Sendable {
     }
 }
 
-/// Memoised BPE results per piece, shared by copies of a tokenizer and safe across tasks.
+/// Memoised BPE results per piece, shared by copies of a tokenizer and safe across tasks. Keyed
+/// by UTF-8 bytes: `String` keys compare canonically equivalent spellings as equal, which would
+/// hand one spelling the other's ids.
 final class BPECache: Sendable {
     /// Entries kept before the cache starts over (bounds memory on endless distinct input).
     static let capacity = 100_000
-    private let storage = Mutex<[String: [Int32]]>([:])
+    private let storage = Mutex<[[UInt8]: [Int32]]>([:])
 
-    func lookup(_ piece: String) -> [Int32]? { storage.withLock { $0[piece] } }
+    func lookup(_ piece: [UInt8]) -> [Int32]? { storage.withLock { $0[piece] } }
 
-    func store(_ piece: String, _ ids: [Int32]) {
+    func store(_ piece: [UInt8], _ ids: [Int32]) {
         storage.withLock { table in
             if table.count >= BPECache.capacity { table.removeAll(keepingCapacity: true) }
             table[piece] = ids
