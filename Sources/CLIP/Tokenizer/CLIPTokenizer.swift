@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// OpenAI CLIP's byte-level BPE tokenizer (`SimpleTokenizer`): clean the text
 /// (`CLIPTextCleaner`), split it with CLIP's pattern, UTF-8 encode each piece, map the bytes to
@@ -125,23 +124,5 @@ public struct CLIPTokenizer: Sendable {
             word = merged
         }
         return word
-    }
-}
-
-/// Memoised BPE results per piece, shared by copies of a tokenizer and safe across tasks. Keyed
-/// by UTF-8 bytes: `String` keys compare canonically equivalent spellings as equal, which would
-/// hand one spelling the other's ids.
-final class BPECache: Sendable {
-    /// Entries kept before the cache starts over (bounds memory on endless distinct input).
-    static let capacity = 100_000
-    private let storage = Mutex<[[UInt8]: [Int32]]>([:])
-
-    func lookup(_ piece: [UInt8]) -> [Int32]? { storage.withLock { $0[piece] } }
-
-    func store(_ piece: [UInt8], _ ids: [Int32]) {
-        storage.withLock { table in
-            if table.count >= BPECache.capacity { table.removeAll(keepingCapacity: true) }
-            table[piece] = ids
-        }
     }
 }
