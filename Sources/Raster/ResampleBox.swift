@@ -2,11 +2,16 @@
 /// left, upper, right, lower edges in input pixels, fractions allowed. Stored as `Float` because
 /// Pillow holds the box in C floats, and the scale factor is computed from their float difference.
 public struct ResampleBox: Sendable, Equatable {
+    /// Left edge.
     public var x0: Float
+    /// Upper edge.
     public var y0: Float
+    /// Right edge (exclusive).
     public var x1: Float
+    /// Lower edge (exclusive).
     public var y1: Float
 
+    /// A box with the given edges.
     public init(x0: Float, y0: Float, x1: Float, y1: Float) {
         self.x0 = x0
         self.y0 = y0
