@@ -10,7 +10,7 @@ let dcmtkLibraries: [LinkerSetting] = [
 
 let package = Package(
     name: "medvmad",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "medvmad", targets: ["medvmad"]),
     ],
