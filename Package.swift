@@ -67,6 +67,7 @@ let package = Package(
         .target(name: "FixtureSupport", dependencies: ["Checkpoint", "Tensor"], path: "Tests/FixtureSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "FixtureSupport"]),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "FixtureSupport"]),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics", "FixtureSupport"]),
     ],
     cxxLanguageStandard: .cxx17
 )
