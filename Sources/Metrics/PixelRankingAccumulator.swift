@@ -5,7 +5,7 @@
 /// `ScoreHistogram` of exact counts per distinct Float32 value, so the result equals the
 /// in-memory computation while memory follows the number of distinct values (see `ScoreHistogram`).
 ///
-/// Cost: `add` is O(pixels) with O(1) work per pixel; `result()` is O(distinct values + 2²⁰).
+/// Cost: `add` is O(pixels) with O(1) work per pixel; `result()` is O(distinct values + 4,096 × touched pages).
 /// 3,000 maps of 336 × 336 (3.4 × 10⁸ pixels) take seconds in a release build.
 /// The accumulator also records the maps' `range`, which is the first pass of the AUPRO evaluation.
 public struct PixelRankingAccumulator: Sendable {
@@ -59,6 +59,9 @@ public struct PixelRankingAccumulator: Sendable {
         let auroc = Double(twiceU) / (2 * Double(p) * Double(n))
         return RankingMetrics.Result(auroc: .value(auroc), averagePrecision: .value(ap))
     }
+
+    /// Pages of the histogram stored as counters (for tests of the storage paths).
+    var densePageCount: Int { histogram.densePageCount }
 
     /// Bytes held by the exact counters (for memory reports).
     public var approximateBytes: Int { histogram.approximateBytes }

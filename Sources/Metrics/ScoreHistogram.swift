@@ -29,6 +29,8 @@ struct ScoreHistogram: Sendable {
     /// Dense pages, each `2 * pageSize` counters: [2·offset] normal, [2·offset + 1] abnormal.
     private var dense: [UInt32] = []
     private var sparse: [[UInt16]] = []
+    /// Pages touched so far, in first-touch order: iteration visits these instead of the whole table.
+    private var touchedPages: [Int32] = []
     /// Scratch: indices of pixels whose page is not dense, so the hot loop never grows storage.
     private var pendingPixels: [UInt32] = []
     private(set) var positives: UInt64 = 0
@@ -94,6 +96,7 @@ struct ScoreHistogram: Sendable {
             sparse.append([])
             slot = -sparse.count
             pageTable[page] = Int32(slot)
+            touchedPages.append(Int32(page))
         }
         if slot > 0 {
             dense[(slot - 1) * 2 * Self.pageSize + 2 * offset + Int(label)] &+= 1
@@ -114,11 +117,10 @@ struct ScoreHistogram: Sendable {
     }
 
     /// Calls `body(score, abnormal, normal)` once per distinct score, from the highest to the lowest.
-    /// Cost O(page table + touched pages × 4,096 + sparse entries · log).
+    /// Cost O(touched pages × (log + 4,096) + sparse entries · log).
     func forEachDescending(_ body: (Float, UInt64, UInt64) -> Void) {
-        for page in stride(from: Self.pageCount - 1, through: 0, by: -1) {
+        for page in touchedPages.sorted(by: >).map(Int.init) {
             let slot = Int(pageTable[page])
-            if slot == 0 { continue }
             let pageBase = UInt32(page) << UInt32(Self.offsetBits)
             if slot > 0 {
                 dense.withUnsafeBufferPointer { counts in
@@ -146,6 +148,9 @@ struct ScoreHistogram: Sendable {
             }
         }
     }
+
+    /// Pages stored as counters (the rest are entry lists).
+    var densePageCount: Int { dense.count / (2 * Self.pageSize) }
 
     /// Bytes held by the counters, entry lists and page table (capacity not counted).
     var approximateBytes: Int {
