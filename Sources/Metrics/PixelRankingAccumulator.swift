@@ -9,13 +9,16 @@
 /// 3,000 maps of 336 × 336 (3.4 × 10⁸ pixels) take seconds in a release build.
 /// The accumulator also records the maps' `range`, which is the first pass of the AUPRO evaluation.
 public struct PixelRankingAccumulator: Sendable {
-    private var histogram = ScoreHistogram()
+    private var histogram: ScoreHistogram
     /// Minimum and maximum over all maps so far (the AUPRO threshold range).
     public private(set) var range = ScoreRange()
     /// Images added so far; also the index that errors name.
     public private(set) var imageCount = 0
 
-    public init() {}
+    public init() { histogram = ScoreHistogram() }
+
+    /// An accumulator that counts its buffered pixels every `batch` pixels (tests of the flush path).
+    init(batch: Int) { histogram = ScoreHistogram(batch: batch) }
 
     /// Adds one image: `map` and `mask` hold height × width values, row-major; mask values are 0 or 1.
     /// Throws (and adds nothing) on a size mismatch, a NaN, or a non-binary mask value.
@@ -35,12 +38,14 @@ public struct PixelRankingAccumulator: Sendable {
         }
     }
 
-    /// Pixel AUROC and AP of everything added so far.
+    /// Pixel AUROC and AP of everything added so far. Mutating because buffered pixels are
+    /// counted first; more images may be added afterwards.
     ///
     /// AUROC is the Mann–Whitney form of the trapezoidal ROC area, summed exactly in integers
     /// (Σ over distinct values of abnormal·(2·normal-below + normal-tied)) and divided once in
     /// Double; AP is the scikit-learn step sum over distinct values, from the highest down.
-    public func result() -> RankingMetrics.Result {
+    public mutating func result() -> RankingMetrics.Result {
+        histogram.flush()
         let p = histogram.positives, n = histogram.negatives
         if let why = RankingMetrics.undefinedReason(positives: Int(p), negatives: Int(n), kind: .pixels) {
             return RankingMetrics.Result(auroc: .undefined(why), averagePrecision: .undefined(why))

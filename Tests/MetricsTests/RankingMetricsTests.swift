@@ -90,17 +90,21 @@ final class RankingMetricsTests: XCTestCase {
             }
         }
         let plane = h * w
-        var acc = PixelRankingAccumulator()
-        for i in 0..<n {
-            try acc.add(map: Array(maps[i * plane..<(i + 1) * plane]), mask: Array(masks[i * plane..<(i + 1) * plane]), height: h, width: w)
-        }
-        XCTAssertGreaterThan(acc.densePageCount, 0, "no page turned dense: the test misses that path")
-        let streamed = acc.result()
         let sorted = try RankingMetrics.evaluate(scores: maps, labels: masks.map { $0 == 1 }, kind: .pixels)
-        // Same exact grouping, different summation (integer Mann–Whitney vs Double trapezoids).
-        XCTAssertEqual(value(streamed.auroc), value(sorted.auroc), accuracy: exact)
-        XCTAssertEqual(value(streamed.averagePrecision), value(sorted.averagePrecision), accuracy: exact)
-        XCTAssertEqual(acc.range.minimum, maps.min())
-        XCTAssertEqual(acc.range.maximum, maps.max())
+        // Default batching (one flush at the end), and batches smaller than one image (a flush per
+        // image and buffers grown to fit) or a few images (flushes mid-stream).
+        for batch in [nil, 1000, 5000] {
+            var acc = batch.map { PixelRankingAccumulator(batch: $0) } ?? PixelRankingAccumulator()
+            for i in 0..<n {
+                try acc.add(map: Array(maps[i * plane..<(i + 1) * plane]), mask: Array(masks[i * plane..<(i + 1) * plane]), height: h, width: w)
+            }
+            let streamed = acc.result()
+            XCTAssertGreaterThan(acc.densePageCount, 0, "no page turned dense: the test misses that path")
+            // Same exact grouping, different summation (integer Mann–Whitney vs Double trapezoids).
+            XCTAssertEqual(value(streamed.auroc), value(sorted.auroc), accuracy: exact, "batch \(batch.map(String.init) ?? "default")")
+            XCTAssertEqual(value(streamed.averagePrecision), value(sorted.averagePrecision), accuracy: exact)
+            XCTAssertEqual(acc.range.minimum, maps.min())
+            XCTAssertEqual(acc.range.maximum, maps.max())
+        }
     }
 }

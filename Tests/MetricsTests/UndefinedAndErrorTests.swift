@@ -10,7 +10,8 @@ final class UndefinedAndErrorTests: XCTestCase {
         XCTAssertEqual(allNormal.auroc.description, "undefined: no abnormal images")
         XCTAssertEqual(try RankingMetrics.auroc(scores: [0.1], labels: [true]), .undefined(.noNormal(.images)))
         XCTAssertEqual(try RankingMetrics.auroc(scores: [], labels: []), .undefined(.noSamples(.images)))
-        XCTAssertEqual(PixelRankingAccumulator().result().auroc, .undefined(.noSamples(.pixels)))
+        var empty = PixelRankingAccumulator()
+        XCTAssertEqual(empty.result().auroc, .undefined(.noSamples(.pixels)))
 
         var normalOnly = PixelRankingAccumulator()
         try normalOnly.add(map: [0.1, 0.2, 0.3, 0.4], mask: [0, 0, 0, 0], height: 2, width: 2)
