@@ -5,8 +5,10 @@
 /// `ScoreHistogram` of exact counts per distinct Float32 value, so the result equals the
 /// in-memory computation while memory follows the number of distinct values (see `ScoreHistogram`).
 ///
-/// Cost: `add` is O(pixels) with O(1) work per pixel; `result()` is O(distinct values + 4,096 × touched pages).
-/// 3,000 maps of 336 × 336 (3.4 × 10⁸ pixels) take seconds in a release build.
+/// Cost: `add` is O(pixels), amortised O(1) per pixel (buffer, radix sort by page, count);
+/// `result()` is O(distinct values + 4,096 × touched pages). Measured in a release build on a
+/// shared, heavily loaded 2-core machine: 3,000 noisy maps of 336 × 336 (3.4 × 10⁸ pixels) in
+/// about 12 s of CPU time for all `add` calls plus 0.3 s for `result()`, 246 MB of counters.
 /// The accumulator also records the maps' `range`, which is the first pass of the AUPRO evaluation.
 public struct PixelRankingAccumulator: Sendable {
     private var histogram: ScoreHistogram

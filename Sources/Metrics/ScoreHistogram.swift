@@ -14,9 +14,10 @@
 /// offset. A page starts *sparse* (a list of 16-bit entries `offset << 1 | label`, one per pixel) and
 /// becomes *dense* (4,096 × (normal, abnormal) UInt32 counters, 32 KiB) once it holds
 /// `sparseLimit` pixels. Memory is therefore about min(2 B per pixel, 8 B per representable Float in
-/// the touched pages) + a 4 MiB page table, with at most 32 KiB per page: scattered values stay
-/// cheap, and a smooth map dense in [0, 4) needs about 8 B per representable value (~67 MB per
-/// binade) however many pixels land there.
+/// the touched pages), at most 32 KiB per page, plus a 4 MiB page table and at most 48 MiB of batch
+/// buffers: scattered values stay cheap, and a map dense in [0, 4) needs about 8 B per
+/// representable value (~67 MB per binade) however many pixels land there. Measured on synthetic
+/// noisy 336 × 336 maps: 3.4 × 10⁷ pixels → 122 MB, 3.4 × 10⁸ pixels → 246 MB.
 ///
 /// Limit: at most `UInt32.max` samples in all (counters are UInt32 so dense pages stay small, and
 /// the integer ROC sums then fit in UInt64).
@@ -136,7 +137,7 @@ struct ScoreHistogram: Sendable {
                 let page = Int(batch[i] >> UInt32(Self.offsetBits))
                 var j = i + 1
                 while j < n && Int(batch[j] >> UInt32(Self.offsetBits)) == page { j += 1 }
-                batch.withUnsafeBufferPointer { count(UnsafeBufferPointer(rebasing: $0[i..<j]), page: page, label: label) }
+                batch.withUnsafeBufferPointer { countPage(UnsafeBufferPointer(rebasing: $0[i..<j]), page: page, label: label) }
                 i = j
             }
             if label == 0 { normalKeys = batch } else { abnormalKeys = batch }
@@ -146,7 +147,7 @@ struct ScoreHistogram: Sendable {
     }
 
     /// Counts keys that all lie on `page` (in any order within it).
-    private mutating func count(_ keys: UnsafeBufferPointer<UInt32>, page: Int, label: UInt8) {
+    private mutating func countPage(_ keys: UnsafeBufferPointer<UInt32>, page: Int, label: UInt8) {
         let offsetMask = UInt32(Self.pageSize - 1)
         var slot = Int(pageTable[page])
         if slot == 0 {
