@@ -107,4 +107,48 @@ final class PROTests: XCTestCase {
         let expected: Double = ((2.0 / 11) * 0.5 + (0.3 - 2.0 / 11) * 1) / 0.3
         XCTAssertEqual(twoRegions.value!, expected, accuracy: 1e-14)
     }
+
+    /// The exact integral against its definition taken literally: one ROC curve per region (its
+    /// pixels against every normal pixel), each integrated to FPR 0.3 on its own, then averaged.
+    func testExactAUPROEqualsMeanOfPerRegionCurves() throws {
+        var rng = RankingMetricsTests.SplitMix(state: 5)
+        let (n, h, w) = (4, 10, 9)
+        var maps: [Float] = [], masks: [UInt8] = []
+        for image in 0..<n {
+            for _ in 0..<(h * w) {
+                let abnormal = image != 0 && Double.random(in: 0..<1, using: &rng) < 0.25
+                let v = ((Float.random(in: 0..<1, using: &rng) + (abnormal ? 0.5 : 0)) * 10).rounded() / 10  // ties
+                maps.append(v)
+                masks.append(abnormal ? 1 : 0)
+            }
+        }
+        let plane = h * w
+        let normalScores = (0..<maps.count).filter { masks[$0] == 0 }.map { maps[$0] }
+        var areas: [Double] = []
+        for image in 0..<n {
+            let c = ConnectedComponents(mask: Array(masks[image * plane..<(image + 1) * plane]), height: h, width: w)
+            for r in stride(from: 1, through: c.count, by: 1) {
+                let region = (0..<plane).filter { c.labels[$0] == Int32(r) }.map { maps[image * plane + $0] }
+                // ROC points at every distinct threshold, highest first, from (0, 0).
+                let thresholds = Set(region + normalScores).sorted(by: >)
+                var points = [(0.0, 0.0)]
+                for t in thresholds {
+                    points.append((Double(normalScores.filter { $0 >= t }.count) / Double(normalScores.count),
+                                   Double(region.filter { $0 >= t }.count) / Double(region.count)))
+                }
+                var area = 0.0
+                for k in 1..<points.count {
+                    let (x0, y0) = points[k - 1], (x1, y1) = points[k]
+                    if x1 <= 0.3 { area += (x1 - x0) * (y0 + y1) / 2; continue }
+                    if x0 < 0.3 { area += (0.3 - x0) * (y0 + (y0 + (y1 - y0) * (0.3 - x0) / (x1 - x0))) / 2 }
+                    break
+                }
+                areas.append(area / 0.3)
+            }
+        }
+        XCTAssertGreaterThan(areas.count, 3)
+        let exact = try ExactPRO.aupro(maps: maps, masks: masks, imageCount: n, height: h, width: w)
+        // Same quantity summed in another order: agreement to rounding.
+        XCTAssertEqual(exact.value!, areas.reduce(0, +) / Double(areas.count), accuracy: 1e-12)
+    }
 }
