@@ -23,11 +23,13 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "COpenSSL", providers: [.apt(["libssl-dev"])]),
         .target(
             name: "CNIfTIShim",
             cSettings: [.unsafeFlags(["-I/usr/include/nifti"])],
             linkerSettings: [.linkedLibrary("nifti2"), .linkedLibrary("znz"), .linkedLibrary("z"), .linkedLibrary("m")]
         ),
+        .target(name: "CPNGBridge", dependencies: ["CPNG"], linkerSettings: [.linkedLibrary("png16")]),
         .target(
             name: "CDcmBridge",
             cxxSettings: [.unsafeFlags(["-Wno-deprecated-declarations", "-I/usr/include/openjpeg-2.5"])],
@@ -36,8 +38,8 @@ let package = Package(
 
         // Numeric core
         .target(name: "Tensor", dependencies: ["CBLAS"]),
-        .target(name: "Checkpoint", dependencies: ["Tensor", "CZlib"]),
-        .target(name: "Raster", dependencies: ["CPNG"]),
+        .target(name: "Checkpoint", dependencies: ["Tensor", "CZlib", "COpenSSL"]),
+        .target(name: "Raster", dependencies: ["CPNGBridge"]),
         .target(
             name: "CLIP",
             dependencies: ["Tensor", "Checkpoint", "Raster", "CZlib"],
@@ -67,6 +69,10 @@ let package = Package(
         .target(name: "FixtureSupport", dependencies: ["Checkpoint", "Tensor"], path: "Tests/FixtureSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "FixtureSupport"]),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "FixtureSupport"]),
+        .testTarget(name: "RasterTests", dependencies: ["Raster", "FixtureSupport"], exclude: ["make_resize_fixtures.py"]),
+        .testTarget(name: "CLIPTests", dependencies: ["CLIP", "FixtureSupport"], exclude: ["make_tokenizer_fixtures.py"]),
+        .testTarget(name: "MedVMADTests", dependencies: ["MedVMAD", "FixtureSupport"]),
+        .testTarget(name: "MedIOTests", dependencies: ["MedIO", "FixtureSupport"], exclude: ["check_dicom_outputs.py", "make_dicom_reference.py", "make_nifti_reference.py"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "FixtureSupport"]),
     ],
     cxxLanguageStandard: .cxx17

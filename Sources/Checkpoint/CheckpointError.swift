@@ -9,6 +9,8 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
     case forbiddenGlobal(path: String, global: String)
     case unsupportedFormat(path: String, reason: String)
     case unwritable(path: String, reason: String)
+    /// A safety limit (decompressed size, pickle memo, stack depth, object count, nesting) was hit.
+    case resourceLimit(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -23,6 +25,7 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
             return "\(path): pickle refers to '\(global)', which is not allowed (nothing was executed)"
         case let .unsupportedFormat(path, reason): return "\(path): unsupported checkpoint format: \(reason)"
         case let .unwritable(path, reason): return "\(path): cannot write: \(reason)"
+        case let .resourceLimit(path, reason): return "\(path): refused: \(reason)"
         }
     }
 }

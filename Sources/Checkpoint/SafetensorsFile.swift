@@ -1,8 +1,5 @@
 import Foundation
 import Tensor
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// A memory-mapped `.safetensors` file.
 ///
@@ -10,7 +7,7 @@ import Glibc
 /// `{dtype, shape, data_offsets}` (plus an optional `__metadata__` of strings), then the data.
 /// Tensors are decoded on request, so opening a large file costs one `mmap`.
 public final class SafetensorsFile: @unchecked Sendable {
-    // @unchecked: the mapping is read-only after init and unmapped only in deinit.
+    // @unchecked: `base` points into `file`'s read-only mapping, which this object keeps alive.
 
     /// One entry of the header.
     public struct Entry: Sendable {
@@ -27,80 +24,73 @@ public final class SafetensorsFile: @unchecked Sendable {
     /// Entries in file order (by offset).
     public let entries: [Entry]
     private let byName: [String: Entry]
-    private let base: UnsafeMutableRawPointer
-    private let mappedLength: Int
+    private let file: MappedFile
+    /// The first byte of the mapping.
+    private let base: UnsafeRawPointer
     private let dataStart: Int
 
     /// Maps `path` and parses its header. Throws naming the file on any inconsistency.
-    public init(path: String) throws {
-        self.path = path
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw CheckpointError.unreadable(path: path, reason: String(cString: strerror(errno))) }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw CheckpointError.unreadable(path: path, reason: "stat failed") }
-        let length = Int(st.st_size)
-        guard length >= 8 else { throw CheckpointError.corrupt(path: path, reason: "file is \(length) bytes, shorter than the 8-byte header length") }
-        guard let p = mmap(nil, length, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED else {
-            throw CheckpointError.unreadable(path: path, reason: "mmap failed")
-        }
-        base = p
-        mappedLength = length
-        do {
-            let headerLength = Int(UInt64(littleEndian: p.loadUnaligned(as: UInt64.self)))
-            guard headerLength > 0, headerLength <= length - 8, headerLength < 100_000_000 else {
-                throw CheckpointError.corrupt(path: path, reason: "header length \(headerLength) does not fit a \(length)-byte file")
-            }
-            dataStart = 8 + headerLength
-            let headerData = Data(bytes: p + 8, count: headerLength)
-            guard let json = try? JSONSerialization.jsonObject(with: headerData) as? [String: Any] else {
-                throw CheckpointError.corrupt(path: path, reason: "header is not a JSON object")
-            }
-            var meta: [String: String] = [:]
-            var list: [Entry] = []
-            let dataLength = length - dataStart
-            for (name, value) in json {
-                if name == "__metadata__" {
-                    if let m = value as? [String: Any] {
-                        for (k, v) in m { meta[k] = "\(v)" }
-                    }
-                    continue
-                }
-                guard let info = value as? [String: Any],
-                    let dtypeName = info["dtype"] as? String,
-                    let shapeValues = info["shape"] as? [Any],
-                    let offsetValues = info["data_offsets"] as? [Any], offsetValues.count == 2
-                else { throw CheckpointError.corrupt(path: path, reason: "malformed header entry for '\(name)'") }
-                guard let dtype = DType(rawValue: dtypeName) else {
-                    throw CheckpointError.unsupportedDType(path: path, tensor: name, dtype: dtypeName)
-                }
-                let shape = shapeValues.compactMap { ($0 as? NSNumber)?.intValue }
-                let offsets = offsetValues.compactMap { ($0 as? NSNumber)?.intValue }
-                guard shape.count == shapeValues.count, offsets.count == 2, shape.allSatisfy({ $0 >= 0 }) else {
-                    throw CheckpointError.corrupt(path: path, reason: "non-integer shape or offsets for '\(name)'")
-                }
-                let (count, overflow) = shape.reduce((1, false)) { acc, d in
-                    let r = acc.0.multipliedReportingOverflow(by: d)
-                    return (r.partialValue, acc.1 || r.overflow)
-                }
-                guard !overflow, offsets[0] >= 0, offsets[1] >= offsets[0], offsets[1] <= dataLength,
-                    offsets[1] - offsets[0] == count * dtype.size
-                else {
-                    throw CheckpointError.corrupt(path: path, reason: "tensor '\(name)' offsets \(offsets) do not match shape \(shape) \(dtypeName) in \(dataLength) data bytes")
-                }
-                list.append(Entry(name: name, dtype: dtype, shape: shape, range: offsets[0]..<offsets[1]))
-            }
-            list.sort { $0.range.lowerBound < $1.range.lowerBound }
-            entries = list
-            metadata = meta
-            byName = Dictionary(uniqueKeysWithValues: list.map { ($0.name, $0) })
-        } catch {
-            munmap(p, length)
-            throw error
-        }
+    public convenience init(path: String) throws {
+        try self.init(file: MappedFile(path: path))
     }
 
-    deinit { munmap(base, mappedLength) }
+    /// Parses the header of an already mapped file.
+    init(file: MappedFile) throws {
+        let path = file.path
+        self.path = path
+        self.file = file
+        let length = file.count
+        guard length >= 8 else { throw CheckpointError.corrupt(path: path, reason: "file is \(length) bytes, shorter than the 8-byte header length") }
+        let p = file.bytes(0..<length).baseAddress!
+        base = p
+        let headerLength = Int(UInt64(littleEndian: p.loadUnaligned(as: UInt64.self)))
+        guard headerLength > 0, headerLength <= length - 8, headerLength < 100_000_000 else {
+            throw CheckpointError.corrupt(path: path, reason: "header length \(headerLength) does not fit a \(length)-byte file")
+        }
+        dataStart = 8 + headerLength
+        let headerData = Data(bytes: p + 8, count: headerLength)
+        guard let json = try? JSONSerialization.jsonObject(with: headerData) as? [String: Any] else {
+            throw CheckpointError.corrupt(path: path, reason: "header is not a JSON object")
+        }
+        var meta: [String: String] = [:]
+        var list: [Entry] = []
+        let dataLength = length - dataStart
+        for (name, value) in json {
+            if name == "__metadata__" {
+                if let m = value as? [String: Any] {
+                    for (k, v) in m { meta[k] = "\(v)" }
+                }
+                continue
+            }
+            guard let info = value as? [String: Any],
+                let dtypeName = info["dtype"] as? String,
+                let shapeValues = info["shape"] as? [Any],
+                let offsetValues = info["data_offsets"] as? [Any], offsetValues.count == 2
+            else { throw CheckpointError.corrupt(path: path, reason: "malformed header entry for '\(name)'") }
+            guard let dtype = DType(rawValue: dtypeName) else {
+                throw CheckpointError.unsupportedDType(path: path, tensor: name, dtype: dtypeName)
+            }
+            let shape = shapeValues.compactMap { ($0 as? NSNumber)?.intValue }
+            let offsets = offsetValues.compactMap { ($0 as? NSNumber)?.intValue }
+            guard shape.count == shapeValues.count, offsets.count == 2, shape.allSatisfy({ $0 >= 0 }) else {
+                throw CheckpointError.corrupt(path: path, reason: "non-integer shape or offsets for '\(name)'")
+            }
+            let (count, overflow) = shape.reduce((1, false)) { acc, d in
+                let r = acc.0.multipliedReportingOverflow(by: d)
+                return (r.partialValue, acc.1 || r.overflow)
+            }
+            guard !overflow, offsets[0] >= 0, offsets[1] >= offsets[0], offsets[1] <= dataLength,
+                offsets[1] - offsets[0] == count * dtype.size
+            else {
+                throw CheckpointError.corrupt(path: path, reason: "tensor '\(name)' offsets \(offsets) do not match shape \(shape) \(dtypeName) in \(dataLength) data bytes")
+            }
+            list.append(Entry(name: name, dtype: dtype, shape: shape, range: offsets[0]..<offsets[1]))
+        }
+        list.sort { $0.range.lowerBound < $1.range.lowerBound }
+        entries = list
+        metadata = meta
+        byName = Dictionary(uniqueKeysWithValues: list.map { ($0.name, $0) })
+    }
 
     /// Names of every tensor, in file order.
     public var names: [String] { entries.map(\.name) }

@@ -1,1 +1,0 @@
-// The CLIP module; filled by its issue.

@@ -1,1 +1,0 @@
-// The MedVMAD module; filled by its issue.

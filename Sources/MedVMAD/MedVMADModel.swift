@@ -1,0 +1,216 @@
+import CLIP
+import Tensor
+
+/// A MedVMAD-family model: frozen CLIP towers, the learned parameters, and the scoring rules of its config.
+public final class MedVMADModel: @unchecked Sendable {
+    // @unchecked: the frozen parts are immutable; `params` is mutated only by the trainer that owns the model.
+    public let config: MedVMADConfig
+    public let clip: CLIPModel
+    public let prompts: PromptLearner
+    public let params: ParameterSet
+
+    /// - Parameters:
+    ///   - weights, clipConfig: the frozen backbone (built here with the profile's block variant and activations).
+    ///   - promptIds: token ids of `config.prompt.texts` (normal, abnormal), each of the text context length.
+    public init(config: MedVMADConfig, clipWeights weights: CLIPWeights, clipConfig: CLIPConfig, promptIds: [[Int]], params: ParameterSet? = nil) throws {
+        try config.validate(path: "medvmad.json", clip: clipConfig)
+        guard config.adapters != nil else { throw MedVMADError.unsupported(reason: "profile '\(config.profile)' without adapters is not available yet") }
+        self.config = config
+        clip = CLIPModel(weights: weights, config: clipConfig, visionKind: config.visionBlock, visionActivation: config.visionActivation,
+                         textActivation: config.textActivation)
+        prompts = try PromptLearner(text: clip.text, settings: config.prompt, ids: promptIds)
+        self.params = params ?? ParameterSet(config: config, clip: clipConfig)
+    }
+
+    var grid: Int { config.imageSize / clip.config.vision.patchSize }
+
+    /// Unit text features [2, E] for the current prompts.
+    public func textFeatures() -> Tensor {
+        prompts.forward(params: params, cache: prompts.makeCache(backward: false), backward: false)
+    }
+
+    /// What inference returns for a batch.
+    public struct Output: Sendable {
+        /// Per level: [B, 2, S, S] pixel probabilities (normal, abnormal).
+        public var levelProbabilities: [Tensor]
+        /// Per level: [B] image scores.
+        public var levelScores: [[Float]]
+        /// Per level: [B, P, E] seg and det features (CLS dropped).
+        public var segTokens: [Tensor], detTokens: [Tensor]
+        /// [B, S, S] Σ levels p(abnormal), smoothed.
+        public var anomalyMaps: Tensor
+        /// [B] Σ levels image score.
+        public var imageScores: [Float]
+    }
+
+    /// Runs the vision side on `pixels` [B, 3, S, S] with the given text features.
+    /// - Parameter keepLevels: also return per-level probabilities and features (parity tests, figures).
+    public func forward(pixels: Tensor, textFeatures: Tensor, keepLevels: Bool = false) throws -> Output {
+        let pass = try VisionPass(model: self, pixels: pixels, textFeatures: textFeatures, training: false)
+        let b = pass.batch, s = config.imageSize, s2 = s * s
+        let sum = FloatBuffer(count: b * s2)
+        var levelProbs: [Tensor] = [], levelScores: [[Float]] = [], seg: [Tensor] = [], det: [Tensor] = []
+        for (k, head) in pass.heads.enumerated() {
+            for bi in 0..<b { Elementwise.axpy(sum.pointer + bi * s2, head.probs.pointer + (bi * 2 + 1) * s2, alpha: 1, count: s2) }
+            levelScores.append(head.scores)
+            if keepLevels {
+                levelProbs.append(head.probs.tensor([b, 2, s, s]))
+                seg.append(pass.features[k].0.tensor([b, grid * grid, head.embed]))
+                det.append(pass.features[k].1.tensor([b, grid * grid, head.embed]))
+            }
+        }
+        let maps: FloatBuffer
+        if config.smoothingSigma > 0 {
+            maps = FloatBuffer(count: b * s2)
+            let g = GaussianFilter(sigma: config.smoothingSigma, truncate: config.smoothingTruncate)
+            let scratch = FloatBuffer(count: s2)
+            g.forward(out: maps.pointer, inp: sum.pointer, planes: b, height: s, width: s, scratch: scratch.pointer)
+        } else {
+            maps = sum
+        }
+        let scores = (0..<b).map { bi in levelScores.reduce(0) { $0 + $1[bi] } }
+        return Output(levelProbabilities: levelProbs, levelScores: levelScores, segTokens: seg, detTokens: det,
+                      anomalyMaps: maps.tensor([b, s, s]), imageScores: scores)
+    }
+
+    /// Loss terms of one batch.
+    public struct Losses: Sendable {
+        public struct Level: Sendable {
+            public var focal: Float, diceAbnormal: Float, diceNormal: Float, bce: Float
+        }
+        public var levels: [Level]
+        public var total: Float
+        /// Σ levels of the local (pixel) terms, weighted.
+        public var segmentation: Float
+        /// Σ levels of the image terms.
+        public var image: Float
+    }
+
+    /// Computes the losses for a batch and accumulates d(total)/d(parameter) into `grads`.
+    /// - Parameters: pixels [B, 3, S, S], masks [B, S, S] in {0, 1}, labels [B] in {0, 1}.
+    public func lossAndGradients(pixels: Tensor, masks: Tensor, labels: [Float], grads: ParameterSet) throws -> Losses {
+        let b = pixels.shape.first ?? 0, s = config.imageSize, s2 = s * s
+        guard masks.shape == [b, s, s], labels.count == b else {
+            throw MedVMADError.invalidInput(reason: "masks must be [\(b), \(s), \(s)] and labels \(b) long, got \(masks.shape) and \(labels.count)")
+        }
+        let textCache = prompts.makeCache(backward: true)
+        let text = prompts.forward(params: params, cache: textCache, backward: true)
+        let pass = try VisionPass(model: self, pixels: pixels, textFeatures: text, training: true)
+        let t = config.training
+        var levels: [Losses.Level] = []
+        var dtext = Tensor(zeros: [2, text.shape[1]])
+        var dfeat: [(FloatBuffer, FloatBuffer)] = []
+        for head in pass.heads {
+            let probs = head.probs.pointer
+            let dprobs = FloatBuffer(count: b * 2 * s2)
+            let focal = masks.withPointer { FocalLoss.forward(probs: probs, mask: $0, batch: b, pixels: s2, gamma: t.focalGamma, smoothing: t.focalSmoothing) }
+            let diceA = masks.withPointer { DiceLoss.forward(p: probs + s2, stride: 2 * s2, target: $0, invert: false, batch: b, pixels: s2, smoothing: t.diceSmoothing) }
+            let diceN = t.diceOnNormal
+                ? masks.withPointer { DiceLoss.forward(p: probs, stride: 2 * s2, target: $0, invert: true, batch: b, pixels: s2, smoothing: t.diceSmoothing) } : 0
+            let bce = BCEWithLogits.forward(logits: head.scores, labels: labels)
+            levels.append(.init(focal: focal, diceAbnormal: diceA, diceNormal: diceN, bce: bce))
+            masks.withPointer { m in
+                FocalLoss.backward(dprobs: dprobs.pointer, probs: probs, mask: m, batch: b, pixels: s2, gamma: t.focalGamma, smoothing: t.focalSmoothing, weight: t.localWeight)
+                DiceLoss.backward(dp: dprobs.pointer + s2, p: probs + s2, stride: 2 * s2, target: m, invert: false, batch: b, pixels: s2, smoothing: t.diceSmoothing, weight: t.localWeight)
+                if t.diceOnNormal {
+                    DiceLoss.backward(dp: dprobs.pointer, p: probs, stride: 2 * s2, target: m, invert: true, batch: b, pixels: s2, smoothing: t.diceSmoothing, weight: t.localWeight)
+                }
+            }
+            let dscores = BCEWithLogits.backward(logits: head.scores, labels: labels, weight: 1)
+            let p = grid * grid
+            let dseg = FloatBuffer(count: b * p * head.embed), ddet = FloatBuffer(count: b * p * head.embed)
+            text.withPointer { tp in
+                dtext.withMutablePointer { dt in
+                    head.backward(dprobs: dprobs.pointer, dscores: dscores, text: tp, dseg: dseg.pointer, ddet: ddet.pointer, dtext: dt)
+                }
+            }
+            dfeat.append((dseg, ddet))
+        }
+        pass.backward(featureGradients: dfeat, grads: grads)
+        prompts.backward(dfeatures: dtext, features: text, cache: textCache, grads: grads)
+        let seg = levels.reduce(0) { $0 + t.localWeight * ($1.focal + $1.diceAbnormal + $1.diceNormal) }
+        let img = levels.reduce(0) { $0 + $1.bce }
+        return Losses(levels: levels, total: seg + img, segmentation: seg, image: img)
+    }
+}
+
+/// One forward pass of the vision side through the adapter levels, keeping what backward needs when training.
+final class VisionPass {
+    let model: MedVMADModel
+    let batch: Int, tokens: Int
+    let heads: [AnomalyHead]
+    /// Per level: seg and det features [B, P, E] (CLS dropped).
+    let features: [(FloatBuffer, FloatBuffer)]
+    let adapters: [ResidualAdapters]
+    let acts: [Int: BlockActivations]
+    let scratch: BlockScratch
+
+    init(model: MedVMADModel, pixels: Tensor, textFeatures: Tensor, training: Bool) throws {
+        let cfg = model.config, v = model.clip.vision, vc = v.config
+        guard pixels.rank == 4, pixels.shape[1] == vc.channels, pixels.shape[2] == cfg.imageSize, pixels.shape[3] == cfg.imageSize else {
+            throw MedVMADError.invalidInput(reason: "pixels must be [B, \(vc.channels), \(cfg.imageSize), \(cfg.imageSize)], got \(pixels.shape)")
+        }
+        guard let adapterSettings = cfg.adapters else { throw MedVMADError.unsupported(reason: "model without adapters") }
+        self.model = model
+        let b = pixels.shape[0], t = v.tokens(imageSize: cfg.imageSize), c = vc.width, e = adapterSettings.bottleneck
+        let g = cfg.imageSize / vc.patchSize, p = g * g
+        batch = b
+        tokens = t
+        let x = FloatBuffer(count: b * t * c)
+        pixels.withPointer { v.embed(pixels: $0, batch: b, imageSize: cfg.imageSize, into: x.pointer) }
+        scratch = BlockScratch(batch: b, tokens: t, width: c, heads: vc.heads, mlpWidth: vc.mlpWidth, backward: training)
+        let first = cfg.featureLayers.first!, last = cfg.featureLayers.last!
+        var acts: [Int: BlockActivations] = [:]
+        var adapters: [ResidualAdapters] = [], features: [(FloatBuffer, FloatBuffer)] = [], heads: [AnomalyHead] = []
+        // Blocks after the last feature layer feed only the unused pooled output: they are not run.
+        for i in 0..<last {
+            var a: BlockActivations? = nil
+            if training && i + 1 > first {
+                a = BlockActivations(batch: b, tokens: t, width: c, heads: vc.heads, mlpWidth: vc.mlpWidth, kind: v.blocks[i].kind)
+                acts[i] = a
+            }
+            v.blocks[i].forward(x.pointer, batch: b, tokens: t, scratch: scratch, acts: a)
+            if let k = cfg.featureLayers.firstIndex(of: i + 1) {
+                let ad = ResidualAdapters(level: k, rows: b * t, width: c, bottleneck: e, mix: adapterSettings.mix, slope: adapterSettings.leakySlope)
+                ad.forward(x.pointer, params: model.params)
+                let seg = FloatBuffer(count: b * p * e), det = FloatBuffer(count: b * p * e)
+                for bi in 0..<b {
+                    (seg.pointer + bi * p * e).update(from: ad.mid[0].pointer + (bi * t + 1) * e, count: p * e)
+                    (det.pointer + bi * p * e).update(from: ad.mid[1].pointer + (bi * t + 1) * e, count: p * e)
+                }
+                let head = AnomalyHead(batch: b, grid: g, size: cfg.imageSize, embed: e, scale: cfg.logitScale)
+                textFeatures.withPointer { head.forward(seg: seg.pointer, det: det.pointer, text: $0) }
+                adapters.append(ad)
+                features.append((seg, det))
+                heads.append(head)
+            }
+        }
+        self.acts = acts
+        self.adapters = adapters
+        self.features = features
+        self.heads = heads
+    }
+
+    /// Backpropagates the per-level feature gradients through adapters and frozen blocks.
+    func backward(featureGradients: [(FloatBuffer, FloatBuffer)], grads: ParameterSet) {
+        let cfg = model.config, v = model.clip.vision
+        let c = v.config.width, t = tokens, b = batch
+        let e = cfg.adapters!.bottleneck, p = t - 1
+        let dx = FloatBuffer(count: b * t * c)
+        let full = [FloatBuffer(count: b * t * e), FloatBuffer(count: b * t * e)]
+        for k in stride(from: cfg.featureLayers.count - 1, through: 0, by: -1) {
+            // Features are the adapter bottlenecks with the CLS row dropped: scatter back to all tokens.
+            for h in 0..<2 {
+                full[h].zero()
+                let src = h == 0 ? featureGradients[k].0 : featureGradients[k].1
+                for bi in 0..<b { (full[h].pointer + (bi * t + 1) * e).update(from: src.pointer + bi * p * e, count: p * e) }
+            }
+            adapters[k].backward(dx.pointer, dfeatures: [UnsafePointer(full[0].pointer), UnsafePointer(full[1].pointer)], params: model.params, grads: grads)
+            guard k > 0 else { break }
+            let from = cfg.featureLayers[k], to = cfg.featureLayers[k - 1]
+            for i in stride(from: from - 1, through: to, by: -1) {
+                v.blocks[i].backward(dx.pointer, batch: b, tokens: t, scratch: scratch, acts: acts[i]!)
+            }
+        }
+    }
+}

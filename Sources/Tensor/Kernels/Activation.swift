@@ -1,0 +1,62 @@
+import Foundation
+
+/// Pointwise nonlinearities used by CLIP and the adapters.
+public enum Activation: String, Sendable, Codable, CaseIterable {
+    /// `x·σ(1.702x)`, CLIP's original activation (`quick_gelu`).
+    case quickGELU = "quick_gelu"
+    /// `½x(1 + erf(x/√2))`, exact GELU (`gelu`).
+    case gelu = "gelu"
+
+    /// `out[i] = f(inp[i])` for `count` values; `out` may equal `inp`.
+    public func forward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, count: Int) {
+        switch self {
+        case .quickGELU:
+            Parallel.chunks(count, grain: 4096) { r in
+                for i in r { let x = inp[i]; out[i] = x / (1 + expf(-1.702 * x)) }
+            }
+        case .gelu:
+            Parallel.chunks(count, grain: 4096) { r in
+                for i in r { let x = inp[i]; out[i] = 0.5 * x * (1 + erff(x * 0.70710678118654752)) }
+            }
+        }
+    }
+
+    /// `dinp[i] += dout[i]·f′(inp[i])`, `inp` being the forward's input.
+    public func backward(dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, inp: UnsafePointer<Float>, count: Int) {
+        switch self {
+        case .quickGELU:
+            // d/dx x·σ(ax) = σ(ax) + ax·σ(ax)(1 − σ(ax))
+            Parallel.chunks(count, grain: 4096) { r in
+                for i in r {
+                    let x = inp[i]
+                    let s = 1 / (1 + expf(-1.702 * x))
+                    dinp[i] += dout[i] * (s + 1.702 * x * s * (1 - s))
+                }
+            }
+        case .gelu:
+            // d/dx ½x(1 + erf(x/√2)) = Φ(x) + x·φ(x)
+            Parallel.chunks(count, grain: 4096) { r in
+                for i in r {
+                    let x = inp[i]
+                    let cdf = 0.5 * (1 + erff(x * 0.70710678118654752))
+                    let pdf = expf(-0.5 * x * x) * 0.39894228040143268
+                    dinp[i] += dout[i] * (cdf + x * pdf)
+                }
+            }
+        }
+    }
+}
+
+/// `max(x, slope·x)`.
+public enum LeakyReLU {
+    @inlinable
+    public static func forward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, count: Int, slope: Float) {
+        for i in 0..<count { let x = inp[i]; out[i] = x > 0 ? x : slope * x }
+    }
+
+    /// `dinp += dout·f′(x)`; `x` is the forward's input (its output has the same sign, so either works).
+    @inlinable
+    public static func backward(dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, inp: UnsafePointer<Float>, count: Int, slope: Float) {
+        for i in 0..<count { dinp[i] += inp[i] > 0 ? dout[i] : slope * dout[i] }
+    }
+}
