@@ -73,6 +73,7 @@ let package = Package(
         .testTarget(name: "CLIPTests", dependencies: ["CLIP", "FixtureSupport"], exclude: ["make_tokenizer_fixtures.py"]),
         .testTarget(name: "MedVMADTests", dependencies: ["MedVMAD", "FixtureSupport"]),
         .testTarget(name: "MedIOTests", dependencies: ["MedIO", "FixtureSupport"], exclude: ["check_dicom_outputs.py", "make_dicom_reference.py", "make_nifti_reference.py"]),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics", "FixtureSupport"]),
     ],
     cxxLanguageStandard: .cxx17
 )
