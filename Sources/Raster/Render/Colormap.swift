@@ -15,7 +15,8 @@
 ///   embedded (Colormap+Tables.swift), as matplotlib's own definition is a table.
 /// - `bone`: matplotlib's `bone` (bluish grey), from its segment definition; BMAD's brain PNGs
 ///   were written with it.
-/// - `gray`: identity grey ramp.
+/// - `gray`: matplotlib's grey ramp — not quite the identity: float rounding before the 8-bit
+///   truncation puts 24 of its entries one level below i (entry 33 is 32).
 public struct Colormap: Sendable, Equatable {
     /// The map's name as matplotlib spells it.
     public let name: String
@@ -103,24 +104,36 @@ public struct Colormap: Sendable, Equatable {
         green: [(0, 0), (0.365079, 0.319444), (0.746032, 0.777778), (1, 1)],
         blue: [(0, 0), (0.365079, 0.444444), (1, 1)]))
 
-    public static let gray = Colormap(
-        uncheckedName: "gray", table: (0..<768).map { UInt8($0 / 3) })
+    public static let gray = Colormap(uncheckedName: "gray", table: segmentedTable(
+        red: [(0, 0), (1, 1)], green: [(0, 0), (1, 1)], blue: [(0, 0), (1, 1)]))
 
     public static let inferno = Colormap(uncheckedName: "inferno", table: hexTable(infernoHex))
 
     /// A 256-entry table from continuous piecewise-linear channels given as (x, y) knots with
-    /// x from 0 to 1, sampled at x = i/255 and truncated to 8 bits as matplotlib does.
+    /// x from 0 to 1. Follows matplotlib's `_create_lookup_table` operation for operation (knots
+    /// and sample points scaled by 255, sample points from `linspace`, the first knot at or
+    /// above each point, `distance · Δy + y`), then truncates `value · 255` to 8 bits as
+    /// `cmap(x, bytes=True)` does — a different but equivalent formula lands a few entries one
+    /// level lower or higher.
     static func segmentedTable(red: [(Double, Double)], green: [(Double, Double)], blue: [(Double, Double)]) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: 768)
+        let step = 1.0 / 255  // numpy's linspace(0, 1, 256): i · step, last point exactly 1
         for (c, knots) in [red, green, blue].enumerated() {
+            let xs = knots.map { $0.0 * 255 }
             for i in 0..<256 {
-                let x = Double(i) / 255
-                var k = 1
-                while k < knots.count - 1 && knots[k].0 < x { k += 1 }
-                let (x0, y0) = knots[k - 1]
-                let (x1, y1) = knots[k]
-                let y = x1 > x0 ? y0 + (x - x0) / (x1 - x0) * (y1 - y0) : y1
-                out[i * 3 + c] = UInt8(max(0, min(255, y * 255)))  // truncation, as numpy's astype
+                let y: Double
+                if i == 0 {
+                    y = knots[0].1
+                } else if i == 255 {
+                    y = knots[knots.count - 1].1
+                } else {
+                    let xi = 255 * (Double(i) * step)
+                    var k = 0
+                    while k < xs.count - 1 && xs[k] < xi { k += 1 }  // searchsorted, side "left"
+                    let distance = (xi - xs[k - 1]) / (xs[k] - xs[k - 1])
+                    y = distance * (knots[k].1 - knots[k - 1].1) + knots[k - 1].1
+                }
+                out[i * 3 + c] = UInt8(max(0, min(1, y)) * 255)  // truncation, as numpy's astype
             }
         }
         return out

@@ -196,18 +196,18 @@ public struct LinePlot: Sendable {
         // Curves, clipped to the plot area.
         let colors = series.enumerated().map { $1.color ?? RGBColor.seriesPalette[$0 % RGBColor.seriesPalette.count] }
         for (k, curve) in series.enumerated() {
-            var previous: (x: Int, y: Int)?
+            var previous: (x: Double, y: Double)?
+            var drawnSteps = 0
             for (x, y) in zip(curve.x, curve.y) {
                 guard x.isFinite, y.isFinite else {
                     previous = nil
                     continue
                 }
+                // Far-off points are clamped so that the pixel arithmetic stays finite and small.
                 let p = layout.pixel(x: x, y: y)
-                // Far-off points are clamped so the integer conversion cannot overflow.
-                let q = (x: Int(max(-1e6, min(1e6, p.x)).rounded()), y: Int(max(-1e6, min(1e6, p.y)).rounded()))
-                let from = previous ?? q
-                image.drawLine(x0: from.x, y0: from.y, x1: q.x, y1: q.y, color: colors[k], lineWidth: lineWidth,
-                               dash: curve.dashed ? 5 * s : 0, clip: plot)
+                let q = (x: max(-1e5, min(1e5, p.x)), y: max(-1e5, min(1e5, p.y)))
+                stroke(from: previous ?? q, to: q, on: &image, color: colors[k], dash: curve.dashed ? 5 * s : 0,
+                       steps: &drawnSteps, clip: plot)
                 previous = q
             }
         }
@@ -216,6 +216,35 @@ public struct LinePlot: Sendable {
             drawLegend(on: &image, plot: plot, colors: colors)
         }
         return image
+    }
+
+    /// Draws a segment between fractional pixel positions. Along its major axis every whole
+    /// column (or row) gets the `lineWidth` pixels nearest to the exact line — rows
+    /// round(y − (w − 1)/2) … + w − 1 — so each pixel lies within w/2 pixels of the true curve
+    /// across the major axis (half a pixel for a 1-pixel line), without the extra error that
+    /// rounding the end points first would add. `steps` carries the dash phase across segments.
+    private func stroke(from a: (x: Double, y: Double), to b: (x: Double, y: Double), on image: inout ByteImage,
+                        color: RGBColor, dash: Int, steps: inout Int, clip: PixelRect) {
+        let horizontal = abs(b.x - a.x) >= abs(b.y - a.y)
+        // Major-axis coordinate u, minor-axis v.
+        let (u0, v0, u1, v1) = horizontal ? (a.x, a.y, b.x, b.y) : (a.y, a.x, b.y, b.x)
+        let lo = min(u0, u1), hi = max(u0, u1)
+        var first = Int(lo.rounded(.up)), last = Int(hi.rounded(.down))
+        if first > last {  // shorter than a pixel: one stamp at the rounded end point
+            first = Int(u1.rounded())
+            last = first
+        }
+        let w = lineWidth
+        for u in first...last {
+            defer { steps += 1 }
+            if dash > 0 && (steps / dash) % 2 == 1 { continue }
+            let v = hi > lo ? v0 + (Double(u) - u0) / (u1 - u0) * (v1 - v0) : v1
+            let start = Int((v - Double(w - 1) / 2).rounded())
+            for m in start..<(start + w) {
+                let (px, py) = horizontal ? (u, m) : (m, u)
+                if clip.contains(x: px, y: py) { image.setPixel(x: px, y: py, color: color) }
+            }
+        }
     }
 
     private func drawLegend(on image: inout ByteImage, plot: PixelRect, colors: [RGBColor]) {
