@@ -108,10 +108,10 @@ final class RenderFigureTests: XCTestCase {
         let layout = try plot.layout(width: 300, height: 300)
         let p = layout.pixel(x: 0.3, y: 0.3)
         var grey = 0
-        for dy in -1...1 { for dx in -1...1 where image.color(x: Int(p.x.rounded()) + dx, y: Int(p.y.rounded()) + dy) == RGBColor(gray: 150) { grey += 1 } }
+        for dy in -1...1 { for dx in -1...1 where image.color(x: Int(p.x.rounded()) + dx, y: Int(p.y.rounded()) + dy) == RGBColor(gray: 140) { grey += 1 } }
         for t in stride(from: 0.05, through: 0.95, by: 0.01) {
             let q = layout.pixel(x: t, y: t)
-            for dy in -1...1 { for dx in -1...1 where image.color(x: Int(q.x.rounded()) + dx, y: Int(q.y.rounded()) + dy) == RGBColor(gray: 150) { grey += 1 } }
+            for dy in -1...1 { for dx in -1...1 where image.color(x: Int(q.x.rounded()) + dx, y: Int(q.y.rounded()) + dy) == RGBColor(gray: 140) { grey += 1 } }
         }
         XCTAssertGreaterThan(grey, 20, "chance diagonal missing")
         XCTAssertThrowsError(try LinePlot(series: [.init(name: "bad", x: [0, 1], y: [0])]).render(width: 200, height: 200))
@@ -179,11 +179,29 @@ final class RenderFigureTests: XCTestCase {
         let scale = try ColorScale(lo: 0.2, hi: 1)
         var overlay = try HeatmapRenderer(colormap: .inferno, scale: scale, alpha: 0.7).overlay(map: map, on: slice)
         try MaskOutline.draw(try FloatImage(width: w, height: h, values: map.values.map { $0 > 0.5 ? 1 : 0 }), on: &overlay, color: .cyan)
-        BitmapFont.standard.draw("AI generated \u{2014} not for clinical use", on: &overlay, x: 2, y: h - 10,
+        let label = BitmapFont.standard.wrapped("AI generated \u{2014} not for clinical use", maxWidth: w - 4)
+        BitmapFont.standard.draw(label, on: &overlay, x: 2, y: h - 1 - BitmapFont.standard.height(of: label),
                                  color: .white, background: .black)
         let figure = try Legend(colormap: .inferno, scale: scale, title: "score").appended(to: overlay)
         let plot = try LinePlot.roc(curves: [.init(name: "model", x: [0, 0.05, 0.2, 1], y: [0, 0.6, 0.9, 1])]).render(width: 320, height: 300)
-        for (name, image) in [("overlay.png", figure), ("roc.png", plot)] {
+        let loss = try LinePlot.trainingLoss(series: [
+            .init(name: "image loss", y: [0.69, 0.52, 0.44, 0.40, 0.37, 0.35, 0.34, 0.335, 0.33, 0.326]),
+            .init(name: "segmentation loss", y: [2.9, 2.1, 1.7, 1.52, 1.41, 1.35, 1.3, 1.27, 1.25, 1.24]),
+        ]).render(width: 480, height: 320)
+        let pr = try LinePlot.precisionRecall(curves: [
+            .init(name: "MedVMAD", x: [0, 0.2, 0.5, 0.8, 1], y: [1, 0.95, 0.85, 0.7, 0.45]),
+            .init(name: "MVFA", x: [0, 0.2, 0.5, 0.8, 1], y: [1, 0.9, 0.75, 0.55, 0.45], dashed: true),
+        ], fontScale: 2).render(width: 640, height: 480)
+        let heat = try HeatmapRenderer(colormap: .jet, scale: scale, alpha: 0.6).overlay(map: map, on: slice)
+        let truth = Colormap.gray.apply(to: try FloatImage(width: w, height: h, values: map.values.map { $0 > 0.5 ? 1 : 0 }),
+                                        scale: .unit)
+        let grid = try PanelGrid(title: "Brain MRI, zero-shot", columnTitles: ["image", "MedVMAD", "MVFA", "ground truth"],
+                                 rowTitles: ["00124_60", "00130_68"],
+                                 rows: [[slice, heat, overlay, truth], [slice, overlay, heat, truth]],
+                                 cellWidth: 128, cellHeight: 128).render()
+        let legend = try Legend(colormap: .jet, scale: scale, title: "anomaly score", decimals: 2, fontScale: 2).render(height: 300)
+        for (name, image) in [("overlay.png", figure), ("roc.png", plot), ("loss.png", loss), ("pr.png", pr),
+                              ("grid.png", grid), ("legend.png", legend)] {
             let path = dir.appendingPathComponent(name).path
             try PNGFile.write(image, to: path)
             XCTAssertEqual(try PNGFile.read(path), image, name)

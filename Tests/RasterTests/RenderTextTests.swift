@@ -91,6 +91,21 @@ final class RenderTextTests: XCTestCase {
         font.draw("clipped", on: &image, x: 290, y: 25, scale: 3)
     }
 
+    /// Wrapping keeps every line within the width, breaks at spaces, and loses no characters.
+    func testWrapping() {
+        let font = BitmapFont.standard
+        let label = "AI generated \u{2014} not for clinical use"
+        for (maxWidth, scale) in [(96, 1), (60, 1), (200, 2), (20, 1), (1000, 1)] {
+            let wrapped = font.wrapped(label, maxWidth: maxWidth, scale: scale)
+            for line in wrapped.split(separator: "\n") {
+                XCTAssertLessThanOrEqual(font.width(of: String(line), scale: scale), max(maxWidth, font.glyphWidth * scale), "\(line)")
+            }
+            XCTAssertEqual(wrapped.filter { $0 != " " && $0 != "\n" }, label.filter { $0 != " " })
+            if font.width(of: label, scale: scale) <= maxWidth { XCTAssertEqual(wrapped, label) }
+        }
+        XCTAssertEqual(font.wrapped("not for clinical use", maxWidth: 6 * 12 - 1), "not for\nclinical use")
+    }
+
     /// Fixed-decimal text agrees with C's printf for values away from exact ties (printf rounds
     /// ties to even on the binary value; these random values are never ties).
     func testNumberTextMatchesPrintf() {

@@ -67,6 +67,33 @@ public struct BitmapFont: Sendable {
         return (lines * lineHeight - 1) * scale
     }
 
+    /// `text` with line breaks inserted so that no line is wider than `maxWidth` pixels at
+    /// `scale`: breaks go at spaces where possible (the space is dropped), and a word longer
+    /// than a line is split between characters. Existing line breaks are kept.
+    public func wrapped(_ text: String, maxWidth: Int, scale: Int = 1) -> String {
+        let perLine = max(1, (maxWidth / max(1, scale) + 1) / advance)
+        var lines: [String] = []
+        for paragraph in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            var line = ""
+            for word in paragraph.split(separator: " ", omittingEmptySubsequences: false) {
+                var word = Substring(word)
+                let candidate = line.isEmpty ? String(word) : line + " " + word
+                if candidate.count <= perLine {
+                    line = candidate
+                    continue
+                }
+                if !line.isEmpty { lines.append(line) }
+                while word.count > perLine {
+                    lines.append(String(word.prefix(perLine)))
+                    word = word.dropFirst(perLine)
+                }
+                line = String(word)
+            }
+            lines.append(line)
+        }
+        return lines.joined(separator: "\n")
+    }
+
     /// Draws `text` with its top-left at (x, y); `\n` starts a new line. Each glyph pixel becomes
     /// a `scale`×`scale` block of `color`. With `background`, the text's bounding box (plus
     /// `scale` pixels of margin) is filled first so labels stay readable on any image.

@@ -62,7 +62,9 @@ public struct LinePlot: Sendable {
     /// Draw y = x dashed in grey (the chance line of a ROC plot).
     public var showsDiagonal: Bool
     public var legend: LegendPlacement
+    /// Curve thickness in pixels at font scale 1 (multiplied by `fontScale`).
     public var lineWidth: Int
+    /// Text size multiplier; margins, ticks and line widths grow with it.
     public var fontScale: Int
 
     public init(title: String = "", xLabel: String = "", yLabel: String = "", series: [Series],
@@ -125,7 +127,7 @@ public struct LinePlot: Sendable {
         guard xr.upperBound > xr.lowerBound, yr.upperBound > yr.lowerBound else {
             throw RasterError.invalidSize(reason: "plot ranges must not be empty")
         }
-        let xt = NumberText.ticks(lo: xr.lowerBound, hi: xr.upperBound, maxCount: max(2, min(11, width / (60 * s))))
+        let xt = NumberText.ticks(lo: xr.lowerBound, hi: xr.upperBound, maxCount: max(2, min(11, width / (45 * s))))
         let yt = NumberText.ticks(lo: yr.lowerBound, hi: yr.upperBound, maxCount: max(2, min(11, height / (40 * s))))
         let yLabelWidth = yt.values.map { font.width(of: NumberText.fixed($0, decimals: yt.decimals), scale: s) }.max() ?? 0
         let lastXLabel = font.width(of: NumberText.fixed(xt.values.last ?? 0, decimals: xt.decimals), scale: s)
@@ -189,7 +191,7 @@ public struct LinePlot: Sendable {
             if b > a {
                 let p0 = layout.pixel(x: a, y: a), p1 = layout.pixel(x: b, y: b)
                 image.drawLine(x0: Int(p0.x.rounded()), y0: Int(p0.y.rounded()), x1: Int(p1.x.rounded()),
-                               y1: Int(p1.y.rounded()), color: RGBColor(gray: 150), dash: 4 * s, clip: plot)
+                               y1: Int(p1.y.rounded()), color: RGBColor(gray: 140), dash: 6 * s, clip: plot)
             }
         }
 
@@ -220,7 +222,7 @@ public struct LinePlot: Sendable {
 
     /// Draws a segment between fractional pixel positions. Along its major axis every whole
     /// column (or row) gets the `lineWidth` pixels nearest to the exact line — rows
-    /// round(y − (w − 1)/2) … + w − 1 — so each pixel lies within w/2 pixels of the true curve
+    /// round(y − (w − 1)/2) … + w − 1, w = lineWidth · fontScale — so each pixel lies within w/2 pixels of the true curve
     /// across the major axis (half a pixel for a 1-pixel line), without the extra error that
     /// rounding the end points first would add. `steps` carries the dash phase across segments.
     private func stroke(from a: (x: Double, y: Double), to b: (x: Double, y: Double), on image: inout ByteImage,
@@ -234,7 +236,7 @@ public struct LinePlot: Sendable {
             first = Int(u1.rounded())
             last = first
         }
-        let w = lineWidth
+        let w = lineWidth * fontScale
         for u in first...last {
             defer { steps += 1 }
             if dash > 0 && (steps / dash) % 2 == 1 { continue }
@@ -269,7 +271,7 @@ public struct LinePlot: Sendable {
             let rowY = y + 3 * s + k * rowH
             let midY = rowY + (7 * s) / 2
             image.drawLine(x0: x + 4 * s, y0: midY, x1: x + 4 * s + swatch - 1, y1: midY, color: colors[k],
-                           lineWidth: lineWidth, dash: curve.dashed ? 3 * s : 0)
+                           lineWidth: lineWidth * s, dash: curve.dashed ? 3 * s : 0)
             font.draw(curve.name, on: &image, x: x + 8 * s + swatch, y: rowY, scale: s, color: .black)
         }
     }
