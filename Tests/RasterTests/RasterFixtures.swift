@@ -38,12 +38,13 @@ struct RasterManifest: Decodable {
     let convert: [Convert]
     let decode: [Decode]
 
-    /// The manifest and its folder; fails the test when the fixtures are missing.
-    static func load(file: StaticString = #filePath, line: UInt = #line) throws -> (RasterManifest, URL) {
-        let found = Fixtures.files(named: "manifest.json").filter { $0.deletingLastPathComponent().lastPathComponent == "raster" }
-        let url = try XCTUnwrap(found.first, "Tests/Fixtures/raster/manifest.json not found", file: file, line: line)
-        let manifest = try JSONDecoder().decode(RasterManifest.self, from: Data(contentsOf: url))
-        return (manifest, url.deletingLastPathComponent())
+    /// The manifest and its folder. These fixtures belong to the project (made by the in-tree
+    /// script), so they are read from the project's `Tests/Fixtures/raster` even when
+    /// `MEDVMAD_FIXTURES_DIR` points the fixture-set search elsewhere.
+    static func load() throws -> (RasterManifest, URL) {
+        let dir = Fixtures.projectRoot.appendingPathComponent("Tests/Fixtures/raster")
+        let manifest = try JSONDecoder().decode(RasterManifest.self, from: Data(contentsOf: dir.appendingPathComponent("manifest.json")))
+        return (manifest, dir)
     }
 
     /// Raw little-endian float32 values.

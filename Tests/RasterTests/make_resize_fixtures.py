@@ -127,10 +127,15 @@ def chunk(kind, data):
     return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body) & 0xFFFFFFFF)
 
 
-def write_png(name, width, height, bit_depth, color_type, rows, plte=None, trns=None):
-    """rows: list of bytes objects, each one filtered-type-0 scanline without the filter byte."""
-    raw = b"".join(b"\x00" + r for r in rows)
-    data = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, bit_depth, color_type, 0, 0, 0))
+def write_png(name, width, height, bit_depth, color_type, rows, plte=None, trns=None, interlaced=False):
+    """rows: list of bytes objects, each one filtered-type-0 scanline without the filter byte.
+    With `interlaced`, `rows` is instead a list of passes, each a list of such scanlines."""
+    if interlaced:
+        raw = b"".join(b"\x00" + r for p in rows for r in p)
+    else:
+        raw = b"".join(b"\x00" + r for r in rows)
+    data = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, bit_depth, color_type, 0, 0,
+                                                                   1 if interlaced else 0))
     if plte is not None:
         data += chunk(b"PLTE", plte)
     if trns is not None:
@@ -185,6 +190,31 @@ for depth in (4, 8):
     decode_cases.append(write_png(f"png_palette{depth}.png", W, H, depth, 3, [pack_bits(r, depth) for r in idx], plte=palette))
     decode_cases.append(write_png(f"png_palette{depth}_trns.png", W, H, depth, 3, [pack_bits(r, depth) for r in idx],
                                   plte=palette, trns=bytes([0, 128, 255, 7])))
+# Adam7 interlacing: seven passes over (x0, y0, dx, dy) subsampled grids.
+ADAM7 = [(0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2)]
+
+
+def adam7(values, depth):
+    """values: [H, W] or [H, W, C] samples; returns the passes' packed scanlines."""
+    passes = []
+    for x0, y0, dx, dy in ADAM7:
+        sub = values[y0::dy, x0::dx]
+        if sub.shape[0] == 0 or sub.shape[1] == 0:
+            passes.append([])
+            continue
+        if depth < 8:
+            passes.append([pack_bits(r, depth) for r in sub])
+        else:
+            passes.append([r.tobytes() for r in sub])
+    return passes
+
+
+rgba_i = rng.randint(0, 256, size=(H, W, 4)).astype(np.uint8)
+decode_cases.append(write_png("png_rgba8_interlaced.png", W, H, 8, 6, adam7(rgba_i, 8), interlaced=True))
+gray2_i = rng.randint(0, 4, size=(H, W))
+decode_cases.append(write_png("png_gray2_interlaced.png", W, H, 2, 0, adam7(gray2_i, 2), interlaced=True))
+rgb16_i = rng.randint(0, 65536, size=(H, W, 3)).astype(">u2")
+decode_cases.append(write_png("png_rgb16_interlaced.png", W, H, 16, 2, adam7(rgb16_i, 16), interlaced=True))
 for name in decode_cases:
     im = Image.open(os.path.join(OUT, name))
     has_alpha = im.mode in ("LA", "RGBA", "PA") or "transparency" in im.info
