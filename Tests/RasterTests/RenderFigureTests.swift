@@ -177,12 +177,10 @@ final class RenderFigureTests: XCTestCase {
             return exp(-(x * x + y * y) / 200)
         })
         let scale = try ColorScale(lo: 0.2, hi: 1)
-        var overlay = try HeatmapRenderer(colormap: .inferno, scale: scale, alpha: 0.7).overlay(map: map, on: slice)
-        try MaskOutline.draw(try FloatImage(width: w, height: h, values: map.values.map { $0 > 0.5 ? 1 : 0 }), on: &overlay, color: .cyan)
-        let label = BitmapFont.standard.wrapped("AI generated \u{2014} not for clinical use", maxWidth: w - 4)
-        BitmapFont.standard.draw(label, on: &overlay, x: 2, y: h - 1 - BitmapFont.standard.height(of: label),
-                                 color: .white, background: .black)
-        let figure = try Legend(colormap: .inferno, scale: scale, title: "score").appended(to: overlay)
+        let mask = try FloatImage(width: w, height: h, values: map.values.map { $0 > 0.5 ? 1 : 0 })
+        let figure = try AnnotatedHeatmap(renderer: HeatmapRenderer(colormap: .inferno, scale: scale, alpha: 0.7),
+                                          legendTitle: "score", captions: ["score 0.91"]).render(map: map, on: slice, mask: mask)
+        let overlay = try HeatmapRenderer(colormap: .inferno, scale: scale, alpha: 0.7).overlay(map: map, on: slice)
         let plot = try LinePlot.roc(curves: [.init(name: "model", x: [0, 0.05, 0.2, 1], y: [0, 0.6, 0.9, 1])]).render(width: 320, height: 300)
         let loss = try LinePlot.trainingLoss(series: [
             .init(name: "image loss", y: [0.69, 0.52, 0.44, 0.40, 0.37, 0.35, 0.34, 0.335, 0.33, 0.326]),

@@ -117,6 +117,49 @@ final class RenderOverlayTests: XCTestCase {
         }
     }
 
+    /// The standard figure: slice + overlay + outline on the left, untouched where the map is
+    /// below lo (outside the caption box), the caption box holding only text colours, and the
+    /// legend appended at its full width.
+    func testAnnotatedHeatmapFigure() throws {
+        let (w, h) = (160, 120)
+        let slice = try randomSlice(width: w, height: h, seed: 21)
+        let map = try FloatImage(width: w, height: h, values: (0..<(w * h)).map { i in
+            let (x, y) = (Float(i % w) - 100, Float(i / w) - 40)
+            return 1 - (x * x + y * y) / 900
+        })
+        let mask = try FloatImage(width: w, height: h, values: map.values.map { $0 > 0.6 ? 1 : 0 })
+        let scale = try ColorScale(lo: 0.3, hi: 1)
+        let figure = AnnotatedHeatmap(renderer: HeatmapRenderer(colormap: .inferno, scale: scale, alpha: 0.6),
+                                      legendTitle: "score", captions: ["score 0.91", "threshold 0.50"])
+        let out = try figure.render(map: map, on: slice, mask: mask)
+        let legendWidth = try Legend(colormap: .inferno, scale: scale, title: "score").layout(height: h).width
+        XCTAssertEqual(out.width, w + legendWidth)
+        XCTAssertEqual(out.height, h)
+
+        let font = BitmapFont.standard
+        let text = figure.caption(width: w)
+        XCTAssertTrue(text.hasPrefix("score 0.91\nthreshold 0.50\n"))
+        XCTAssertEqual(text.split(separator: "\n").dropFirst(2).joined(separator: " "), AnnotatedHeatmap.notice)
+        let box = PixelRect(x: 1, y: h - 2 - font.height(of: text), width: font.width(of: text) + 2, height: font.height(of: text) + 2)
+        let ring = MaskOutline.contour(of: mask)
+        var unchanged = 0
+        for y in 0..<h {
+            for x in 0..<w {
+                let c = out.color(x: x, y: y)
+                if box.contains(x: x, y: y) {
+                    XCTAssertTrue(c == .white || c == .black, "caption box pixel \(x),\(y) is \(c)")
+                } else if ring[x, y] > 0 {
+                    XCTAssertEqual(c, .cyan, "outline pixel \(x),\(y)")
+                } else if !(map[x, y] > 0.3) {
+                    XCTAssertEqual(c, RGBColor(gray: slice[x, y, 0]), "pixel \(x),\(y) below lo changed")
+                    unchanged += 1
+                }
+            }
+        }
+        XCTAssertGreaterThan(unchanged, w * h / 2)
+        XCTAssertThrowsError(try figure.render(map: map, on: slice, mask: try FloatImage(width: 2, height: 2, values: [0, 0, 0, 0])))
+    }
+
     /// Connected components of the pixels where `member` holds (flood fill).
     private func components(_ w: Int, _ h: Int, of member: (Int, Int) -> Bool, diagonal: Bool) -> Int {
         var seen = [Bool](repeating: false, count: w * h)
