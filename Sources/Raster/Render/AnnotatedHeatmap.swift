@@ -9,16 +9,20 @@ public struct AnnotatedHeatmap: Sendable {
     /// The notice burned into every figure.
     public static let notice = "AI generated \u{2014} not for clinical use"
 
+    /// The colour map, fixed scale and opacity of the overlay (the legend shows the same map and scale).
     public var renderer: HeatmapRenderer
+    /// The legend's title, e.g. "anomaly".
     public var legendTitle: String
     /// Decimals of the legend's tick labels.
     public var decimals: Int
     /// Lines such as "score 0.73" and "threshold 0.50", drawn above the notice.
     public var captions: [String]
+    /// Colour of the mask outline.
     public var outlineColor: RGBColor
     /// Text size multiplier; nil picks 1 below 400 pixels (shorter side) and grows with the slice.
     public var fontScale: Int?
 
+    /// A figure recipe; nothing is drawn until `render`.
     public init(renderer: HeatmapRenderer, legendTitle: String = "anomaly", decimals: Int = 2, captions: [String] = [],
                 outlineColor: RGBColor = .cyan, fontScale: Int? = nil) {
         self.renderer = renderer

@@ -4,7 +4,9 @@
 /// study or an evaluation (a per-image range would make every image look equally anomalous).
 /// `minMax(of:)` builds a per-image scale for the rare display that wants one, by name.
 public struct ColorScale: Sendable, Equatable {
+    /// The value shown in the map's first colour; renderers leave values ≤ lo uncoloured.
     public let lo: Float
+    /// The value shown in the map's last colour (and everything above it).
     public let hi: Float
 
     /// A fixed scale; throws `invalidSize` unless `lo < hi` and both are finite.

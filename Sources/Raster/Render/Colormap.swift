@@ -94,19 +94,23 @@ public struct Colormap: Sendable, Equatable {
         }
     }
 
+    /// matplotlib's `jet`.
     public static let jet = Colormap(uncheckedName: "jet", table: segmentedTable(
         red: [(0, 0), (0.35, 0), (0.66, 1), (0.89, 1), (1, 0.5)],
         green: [(0, 0), (0.125, 0), (0.375, 1), (0.64, 1), (0.91, 0), (1, 0)],
         blue: [(0, 0.5), (0.11, 1), (0.34, 1), (0.65, 0), (1, 0)]))
 
+    /// matplotlib's `bone`.
     public static let bone = Colormap(uncheckedName: "bone", table: segmentedTable(
         red: [(0, 0), (0.746032, 0.652778), (1, 1)],
         green: [(0, 0), (0.365079, 0.319444), (0.746032, 0.777778), (1, 1)],
         blue: [(0, 0), (0.365079, 0.444444), (1, 1)]))
 
+    /// matplotlib's `gray`.
     public static let gray = Colormap(uncheckedName: "gray", table: segmentedTable(
         red: [(0, 0), (1, 1)], green: [(0, 0), (1, 1)], blue: [(0, 0), (1, 1)]))
 
+    /// matplotlib's `inferno`, the default for reports.
     public static let inferno = Colormap(uncheckedName: "inferno", table: hexTable(infernoHex))
 
     /// A 256-entry table from continuous piecewise-linear channels given as (x, y) knots with

@@ -7,11 +7,14 @@
 /// So opacity grows linearly from 0 at `lo` to `alpha` at `hi` and above, and a weak response
 /// tints the slice faintly while a strong one shows the map's colour.
 public struct HeatmapRenderer: Sendable {
+    /// The colour map of the overlay.
     public let colormap: Colormap
+    /// The fixed value range the colour map spans.
     public let scale: ColorScale
     /// Opacity at and above `hi`, in [0, 1].
     public let alpha: Float
 
+    /// An overlay recipe; `alpha` is clamped to [0, 1] (NaN becomes 0).
     public init(colormap: Colormap = .inferno, scale: ColorScale = .unit, alpha: Float = 0.6) {
         self.colormap = colormap
         self.scale = scale

@@ -13,7 +13,9 @@ public struct Legend: Sendable {
 
     /// Positions within a rendered legend panel.
     public struct Layout: Sendable, Equatable {
+        /// Panel width in pixels.
         public let width: Int
+        /// Panel height in pixels.
         public let height: Int
         /// The coloured bar (its frame is drawn just outside).
         public let bar: PixelRect
@@ -21,16 +23,26 @@ public struct Legend: Sendable {
         public let tickRows: [Int]
     }
 
+    /// The map the bar shows.
     public var colormap: Colormap
+    /// The fixed scale the ticks label.
     public var scale: ColorScale
+    /// Text above the bar (may be empty).
     public var title: String
+    /// Appended to each tick label after a space, e.g. "HU" (may be empty).
     public var unit: String
+    /// Decimals of the tick labels.
     public var decimals: Int
+    /// Text size multiplier; margins grow with it.
     public var fontScale: Int
+    /// Width of the coloured bar in pixels.
     public var barWidth: Int
+    /// Panel colour.
     public var background: RGBColor
+    /// Colour of text, ticks and the bar frame.
     public var foreground: RGBColor
 
+    /// A legend recipe; `fontScale` and `barWidth` are at least 1.
     public init(colormap: Colormap, scale: ColorScale, title: String = "", unit: String = "", decimals: Int = 2,
                 fontScale: Int = 1, barWidth: Int = 12, background: RGBColor = .black, foreground: RGBColor = .white) {
         self.colormap = colormap

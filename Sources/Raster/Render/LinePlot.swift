@@ -7,11 +7,15 @@
 public struct LinePlot: Sendable {
     /// One curve.
     public struct Series: Sendable {
+        /// Shown in the legend box.
         public var name: String
+        /// Abscissae, one per point.
         public var x: [Double]
+        /// Ordinates, one per point.
         public var y: [Double]
         /// Default: the next colour of `RGBColor.seriesPalette`.
         public var color: RGBColor?
+        /// Draw the curve dashed (e.g. a baseline method).
         public var dashed: Bool
 
         /// A curve through (x[i], y[i]); non-finite points break the line.
@@ -38,11 +42,17 @@ public struct LinePlot: Sendable {
     public struct Layout: Sendable, Equatable {
         /// The plot area (inside the axes' frame).
         public let plot: PixelRect
+        /// The x range spanned by the plot area.
         public let xRange: ClosedRange<Double>
+        /// The y range spanned by the plot area.
         public let yRange: ClosedRange<Double>
+        /// Values with a tick and grid line on the x axis.
         public let xTicks: [Double]
+        /// Values with a tick and grid line on the y axis.
         public let yTicks: [Double]
+        /// Decimals of the x tick labels.
         public let xDecimals: Int
+        /// Decimals of the y tick labels.
         public let yDecimals: Int
 
         /// The pixel position (column, row, fractional) of data point (x, y).
@@ -53,20 +63,28 @@ public struct LinePlot: Sendable {
         }
     }
 
+    /// Centred above the plot (may be empty).
     public var title: String
+    /// Centred below the x tick labels (may be empty).
     public var xLabel: String
+    /// Written horizontally above the y axis (may be empty).
     public var yLabel: String
+    /// The curves, drawn in order.
     public var series: [Series]
+    /// Fixed x range; nil takes it from the data.
     public var xRange: ClosedRange<Double>?
+    /// Fixed y range; nil takes it from the data.
     public var yRange: ClosedRange<Double>?
     /// Draw y = x dashed in grey (the chance line of a ROC plot).
     public var showsDiagonal: Bool
+    /// Corner of the legend box, or `.none`.
     public var legend: LegendPlacement
     /// Curve thickness in pixels at font scale 1 (multiplied by `fontScale`).
     public var lineWidth: Int
     /// Text size multiplier; margins, ticks and line widths grow with it.
     public var fontScale: Int
 
+    /// A plot recipe; `lineWidth` and `fontScale` are at least 1.
     public init(title: String = "", xLabel: String = "", yLabel: String = "", series: [Series],
                 xRange: ClosedRange<Double>? = nil, yRange: ClosedRange<Double>? = nil, showsDiagonal: Bool = false,
                 legend: LegendPlacement = .topRight, lineWidth: Int = 2, fontScale: Int = 1) {

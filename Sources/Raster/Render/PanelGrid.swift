@@ -10,26 +10,39 @@
 public struct PanelGrid: Sendable {
     /// Positions within the rendered grid.
     public struct Layout: Sendable, Equatable {
+        /// Grid width in pixels.
         public let width: Int
+        /// Grid height in pixels.
         public let height: Int
         /// `cells[row][column]`.
         public let cells: [[PixelRect]]
     }
 
+    /// Centred above the column titles (may be empty).
     public var title: String
+    /// One title per column, e.g. ["image", "MedVMAD", "ground truth"].
     public var columnTitles: [String]
+    /// One title per row on the left, or none.
     public var rowTitles: [String]
     /// `rows[r][c]`: at most `columnTitles.count` images per row (fewer leave cells empty),
     /// or any number when there are no column titles.
     public var rows: [[ByteImage]]
+    /// Cell width in pixels.
     public var cellWidth: Int
+    /// Cell height in pixels.
     public var cellHeight: Int
+    /// Gap between cells and around the grid, in pixels.
     public var spacing: Int
+    /// Text size multiplier.
     public var fontScale: Int
+    /// Filter for fitting images to cells (`.nearest` keeps masks binary).
     public var filter: ResampleFilter
+    /// Colour behind and between cells.
     public var background: RGBColor
+    /// Colour of the titles.
     public var foreground: RGBColor
 
+    /// A grid recipe; nothing is drawn until `render`.
     public init(title: String = "", columnTitles: [String], rowTitles: [String] = [], rows: [[ByteImage]],
                 cellWidth: Int = 160, cellHeight: Int = 160, spacing: Int = 4, fontScale: Int = 1,
                 filter: ResampleFilter = .bilinear, background: RGBColor = .black, foreground: RGBColor = .white) {

@@ -1,9 +1,13 @@
 /// An opaque 8-bit sRGB colour, as drawn into `ByteImage`s.
 public struct RGBColor: Sendable, Hashable {
+    /// Red sample.
     public var red: UInt8
+    /// Green sample.
     public var green: UInt8
+    /// Blue sample.
     public var blue: UInt8
 
+    /// The colour with these samples.
     public init(red: UInt8, green: UInt8, blue: UInt8) {
         self.red = red
         self.green = green
@@ -18,11 +22,17 @@ public struct RGBColor: Sendable, Hashable {
     /// PIL's grey level of this colour (what drawing it into a mode "L" image stores).
     public var luma: UInt8 { ByteImage.luma(red: red, green: green, blue: blue) }
 
+    /// Black.
     public static let black = RGBColor(gray: 0)
+    /// White.
     public static let white = RGBColor(gray: 255)
+    /// Red, for outlines and warnings.
     public static let red = RGBColor(red: 230, green: 25, blue: 25)
+    /// Green, the default mask outline.
     public static let green = RGBColor(red: 0, green: 200, blue: 70)
+    /// Yellow.
     public static let yellow = RGBColor(red: 255, green: 220, blue: 0)
+    /// Cyan, the outline colour of annotated heat maps (stands out on inferno and grey).
     public static let cyan = RGBColor(red: 0, green: 220, blue: 230)
 
     /// Ten well-separated colours for plot series, in the order series take them.
