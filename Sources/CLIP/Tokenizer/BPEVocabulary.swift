@@ -11,7 +11,9 @@ public struct BPEVocabulary: Sendable {
     public static let clipMergeCount = 48_894
     /// 256 bytes + 256 bytes with `</w>` + merges + 2 special tokens.
     public static let clipVocabularySize = 49_408
+    /// The start-of-text token's spelling (OpenAI's; open_clip spells it `<start_of_text>`, same id).
     public static let startOfTextToken = "<|startoftext|>"
+    /// The end-of-text token's spelling.
     public static let endOfTextToken = "<|endoftext|>"
     /// Name of the vocabulary file shipped as a resource of the CLIP module.
     public static let bundledResourceName = "bpe_simple_vocab_16e6.txt.gz"

@@ -9,6 +9,7 @@ public struct CLIPTokenizer: Sendable {
     /// Id used to pad sequences after the end-of-text token.
     public static let paddingID: Int32 = 0
 
+    /// Tokens and merges.
     public let vocabulary: BPEVocabulary
     private let cache: BPECache
 
