@@ -69,7 +69,7 @@ let package = Package(
         .target(name: "FixtureSupport", dependencies: ["Checkpoint", "Tensor"], path: "Tests/FixtureSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "FixtureSupport"]),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "FixtureSupport"]),
-        .testTarget(name: "RasterTests", dependencies: ["Raster", "FixtureSupport"], exclude: ["make_resize_fixtures.py"]),
+        .testTarget(name: "RasterTests", dependencies: ["Raster", "FixtureSupport"], exclude: ["make_resize_fixtures.py", "make_colormap_fixtures.py"]),
         .testTarget(name: "CLIPTests", dependencies: ["CLIP", "FixtureSupport"], exclude: ["make_tokenizer_fixtures.py"]),
         .testTarget(name: "MedVMADTests", dependencies: ["MedVMAD", "FixtureSupport"]),
         .testTarget(name: "MedIOTests", dependencies: ["MedIO", "FixtureSupport"], exclude: ["check_dicom_outputs.py", "make_dicom_reference.py", "make_nifti_reference.py"]),
