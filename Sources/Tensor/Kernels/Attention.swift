@@ -33,8 +33,7 @@ public enum Attention {
                     let valid = causal ? i + 1 : t
                     var mx = -Float.infinity
                     for j in 0..<valid { mx = max(mx, row[j]) }
-                    var sum: Float = 0
-                    for j in 0..<valid { let e = expf(row[j] - mx); row[j] = e; sum += e }
+                    let sum = FastMath.expSum(out: row, inp: row, count: valid, shift: -mx)
                     let inv = 1 / sum
                     for j in 0..<valid { row[j] *= inv }
                     for j in valid..<t { row[j] = 0 }
