@@ -86,6 +86,7 @@ struct Builder {
         note(item->putAndInsertOFStringArray(tag, value.c_str()), tag);
     }
     void put16(DcmItem *item, const DcmTagKey &tag, Uint16 value) { note(item->putAndInsertUint16(tag, value), tag); }
+    void putF64(DcmItem *item, const DcmTagKey &tag, Float64 value) { note(item->putAndInsertFloat64(tag, value), tag); }
     void empty(DcmItem *item, const DcmTagKey &tag) { note(item->insertEmptyElement(tag), tag); }
     DcmItem *item(DcmItem *parent, const DcmTagKey &seq, long index = -2) {
         DcmItem *child = nullptr;
@@ -120,7 +121,7 @@ int validate(const dcms_dbt_volume *v, const std::string &out, dcmw_status *st) 
     if (!(v->pixel_spacing[0] > 0) || !(v->pixel_spacing[1] > 0) || !(v->slice_thickness > 0))
         return fail(st, DCMW_INVALID_INPUT, out, "pixel spacing and slice thickness must be positive");
     const char *strings[] = {v->study_instance_uid, v->series_instance_uid, v->sop_instance_uid,
-                             v->frame_of_reference_uid, v->dimension_organization_uid, v->irradiation_event_uid,
+                             v->frame_of_reference_uid, v->dimension_organization_uid,
                              v->patient_name, v->patient_id, v->study_id, v->accession_number, v->date, v->time,
                              v->series_description, v->image_comments, v->laterality, v->view_position,
                              v->manufacturer, v->model_name, v->device_serial_number, v->software_versions};
@@ -161,8 +162,6 @@ void patientStudySeries(Builder &b, DcmDataset *d, const dcms_dbt_volume *v) {
     b.put(d, DCM_SeriesDate, v->date);
     b.put(d, DCM_SeriesTime, v->time);
     b.put(d, DCM_SeriesDescription, v->series_description);
-    b.put(d, DCM_Laterality, v->laterality);
-    b.empty(d, DCM_ReferencedPerformedProcedureStepSequence);
     // Frame of Reference
     b.put(d, DCM_FrameOfReferenceUID, v->frame_of_reference_uid);
     b.empty(d, DCM_PositionReferenceIndicator);
@@ -173,22 +172,26 @@ void patientStudySeries(Builder &b, DcmDataset *d, const dcms_dbt_volume *v) {
     b.put(d, DCM_SoftwareVersions, v->software_versions);
 }
 
+// Image Type / Frame Type and the CT/MR-style image description the X-Ray 3D Image module shares.
+void frameDescription(Builder &b, DcmItem *item, const DcmTagKey &typeTag) {
+    b.put(item, typeTag, "DERIVED\\PRIMARY\\TOMOSYNTHESIS\\NONE");
+    b.put(item, DCM_PixelPresentation, "MONOCHROME");
+    b.put(item, DCM_VolumetricProperties, "VOLUME");
+    b.put(item, DCM_VolumeBasedCalculationTechnique, "NONE");
+}
+
 void imageModules(Builder &b, DcmDataset *d, const dcms_dbt_volume *v) {
     // X-Ray 3D Image: a reconstruction made by a program, so DERIVED, labelled as such.
-    b.put(d, DCM_ImageType, "DERIVED\\PRIMARY\\TOMOSYNTHESIS\\NONE");
+    frameDescription(b, d, DCM_ImageType);
     b.put(d, DCM_InstanceNumber, "1");
     b.put(d, DCM_ContentDate, v->date);
     b.put(d, DCM_ContentTime, v->time);
-    b.put(d, DCM_AcquisitionDateTime, std::string(v->date) + v->time);
-    b.put(d, DCM_AcquisitionDuration, "1");
     b.put(d, DCM_ContentQualification, "RESEARCH");
     b.put(d, DCM_ImageComments, v->image_comments);
     b.put(d, DCM_BurnedInAnnotation, "NO");
     b.put(d, DCM_RecognizableVisualFeatures, "NO");
     b.put(d, DCM_LossyImageCompression, "00");
     b.put(d, DCM_PresentationLUTShape, "IDENTITY");
-    b.put(d, DCM_PatientOrientation, std::string(v->view_position) == "CC" ? "A\\R" : "A\\FR");
-    b.put(d, DCM_DerivationDescription, "Synthetic phantom computed by a program; no patient, no acquisition");
     // Image Pixel
     b.put16(d, DCM_SamplesPerPixel, 1);
     b.put(d, DCM_PhotometricInterpretation, "MONOCHROME2");
@@ -200,8 +203,6 @@ void imageModules(Builder &b, DcmDataset *d, const dcms_dbt_volume *v) {
     b.put16(d, DCM_PixelRepresentation, 0);
     b.put(d, DCM_NumberOfFrames, std::to_string(v->frames));
     // Breast View
-    b.put(d, DCM_ImageLaterality, v->laterality);
-    b.put(d, DCM_ViewPosition, v->view_position);
     if (std::string(v->view_position) == "CC") {
         b.code(d, DCM_ViewCodeSequence, "399162004", "SCT", "cranio-caudal");
     } else {
@@ -214,10 +215,6 @@ void imageModules(Builder &b, DcmDataset *d, const dcms_dbt_volume *v) {
     b.empty(d, DCM_AcquisitionContextSequence);
     // X-Ray 3D reconstruction facts a reader can use.
     b.put(d, DCM_BodyPartExamined, "BREAST");
-    b.put(d, DCM_PositionerType, "MAMMOGRAPHIC");
-    b.put(d, DCM_ContentLabel, "PHANTOM");
-    b.put(d, DCM_ContentDescription, "Synthetic breast tomosynthesis volume with one spiculated mass");
-    b.empty(d, DCM_ContentCreatorName);
 }
 
 void dimensions(Builder &b, DcmDataset *d, const dcms_dbt_volume *v) {
@@ -249,28 +246,29 @@ void functionalGroups(Builder &b, DcmDataset *d, const dcms_dbt_volume *v) {
         b.code(a, DCM_AnatomicRegionSequence, "76752008", "SCT", "Breast");
         b.put(a, DCM_FrameLaterality, v->laterality);
     }
-    if (DcmItem *t = b.item(shared, DCM_XRay3DFrameTypeSequence)) {
-        b.put(t, DCM_FrameType, "DERIVED\\PRIMARY\\TOMOSYNTHESIS\\NONE");
+    if (DcmItem *t = b.item(shared, DCM_PixelValueTransformationSequence)) {
+        b.put(t, DCM_RescaleIntercept, "0");
+        b.put(t, DCM_RescaleSlope, "1");
+        b.put(t, DCM_RescaleType, "US");
     }
     if (DcmItem *w = b.item(shared, DCM_FrameVOILUTSequence)) {
         b.put(w, DCM_WindowCenter, ds(v->window_center));
         b.put(w, DCM_WindowWidth, ds(v->window_width));
     }
-    if (DcmItem *e = b.item(shared, DCM_IrradiationEventIdentificationSequence))
-        b.put(e, DCM_IrradiationEventUID, v->irradiation_event_uid);
 
     const std::string acquired = std::string(v->date) + v->time;
     for (int k = 0; k < v->frames; ++k) {
         DcmItem *frame = b.item(d, DCM_PerFrameFunctionalGroupsSequence, k);
         if (!frame) return;
+        if (DcmItem *t = b.item(frame, DCM_XRay3DFrameTypeSequence)) frameDescription(b, t, DCM_FrameType);
         if (DcmItem *p = b.item(frame, DCM_PlanePositionSequence))
             b.put(p, DCM_ImagePositionPatient, dsList(v->positions + 3 * k, 3));
         if (DcmItem *c = b.item(frame, DCM_FrameContentSequence)) {
             b.put(c, DCM_FrameAcquisitionDateTime, acquired);
             b.put(c, DCM_FrameReferenceDateTime, acquired);
-            b.put(c, DCM_FrameAcquisitionDuration, "1");
+            b.putF64(c, DCM_FrameAcquisitionDuration, 1);
             b.put(c, DCM_StackID, "1");
-            b.put(c, DCM_InStackPositionNumber, std::to_string(k + 1));
+            b.note(c->putAndInsertUint32(DCM_InStackPositionNumber, static_cast<Uint32>(k + 1)), DCM_InStackPositionNumber);
             const Uint32 index[2] = {1, static_cast<Uint32>(k + 1)};
             b.note(c->putAndInsertUint32Array(DCM_DimensionIndexValues, index, 2), DCM_DimensionIndexValues);
         }

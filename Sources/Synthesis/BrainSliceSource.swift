@@ -116,25 +116,24 @@ public struct BrainSliceSource: Sendable {
         for i in mask.indices where !outside[i] { mask[i] = 1 }
     }
 
-    /// Erodes by a disc of `radius` pixels (a pixel stays when every pixel within the disc is 1).
+    /// Erodes by a disc of `radius` pixels: clears every pixel within the disc around each edge pixel
+    /// (a mask pixel with a 4-neighbour outside the mask or the image). Cost grows with the edge, not the area.
     static func erode(_ mask: [UInt8], size n: Int, radius: Int) -> [UInt8] {
         guard radius > 0 else { return mask }
         var offsets: [(Int, Int)] = []
         for dy in -radius...radius {
             for dx in -radius...radius where dx * dx + dy * dy <= radius * radius { offsets.append((dx, dy)) }
         }
-        var out = [UInt8](repeating: 0, count: n * n)
+        var out = mask
         for y in 0..<n {
             for x in 0..<n where mask[y * n + x] != 0 {
-                var keep = true
+                let edge = x == 0 || y == 0 || x == n - 1 || y == n - 1 || mask[y * n + x - 1] == 0
+                    || mask[y * n + x + 1] == 0 || mask[(y - 1) * n + x] == 0 || mask[(y + 1) * n + x] == 0
+                guard edge else { continue }
                 for (dx, dy) in offsets {
                     let nx = x + dx, ny = y + dy
-                    if nx < 0 || ny < 0 || nx >= n || ny >= n || mask[ny * n + nx] == 0 {
-                        keep = false
-                        break
-                    }
+                    if nx >= 0 && ny >= 0 && nx < n && ny < n { out[ny * n + nx] = 0 }
                 }
-                if keep { out[y * n + x] = 1 }
             }
         }
         return out

@@ -19,7 +19,7 @@ public struct BreastPhantom: Sendable {
     /// Mass centre (column, row, plane) in voxels.
     public var massCenter: [Double]
 
-    static let air: Double = 40, fat: Double = 900, gland: Double = 2200, skin: Double = 1900, massDensity: Double = 2750
+    static let air: Double = 40, fat: Double = 900, gland: Double = 2200, skin: Double = 1900, massDensity: Double = 2600
 
     public init(options: BreastPhantomOptions = .init()) throws {
         try options.validate()
@@ -51,8 +51,8 @@ public struct BreastPhantom: Sendable {
                     if r < 1 {
                         let depth = (1 - r) * min(a, b) * shrink
                         // Glandular tissue sits mostly behind the nipple, thinning toward the skin.
-                        let bias = 1.1 - 2.6 * pow(abs(v), 2) - 1.4 * pow(abs(u - 0.45), 2)
-                        let g = 1 / (1 + exp(-(1.7 * coarse[i] + 0.8 * fine[i] + bias) * 2.2))
+                        let bias = 0.6 - 2.4 * v * v - 2.0 * (u - 0.4) * (u - 0.4)
+                        let g = 1 / (1 + exp(-(1.1 * coarse[i] + 0.45 * fine[i] + bias) * 1.3))
                         value = Self.fat + (Self.gland - Self.fat) * g
                         if depth < skinWidth { value = Self.skin }
                         let m = massWeights[i]

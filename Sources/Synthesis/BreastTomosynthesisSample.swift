@@ -53,7 +53,7 @@ public enum BreastTomosynthesisSample {
 
         | file | content |
         |---|---|
-        | `\(dicomName)` | Breast Tomosynthesis Image Storage (SOP class 1.2.840.10008.5.1.4.1.1.13.1.3), one multi-frame file: \(o.frames) planes of \(o.rows)×\(o.columns), MONOCHROME2, 16 bits allocated / 12 stored, pixel spacing \(o.pixelSpacing) mm, plane spacing and thickness \(o.sliceThickness) mm; right CC view. Shared functional groups: Pixel Measures, Plane Orientation, Frame Anatomy, X-Ray 3D Frame Type, Frame VOI LUT, Irradiation Event Identification; per frame: Plane Position, Frame Content. SeriesDescription, ImageComments, ContentQualification (RESEARCH) and PatientName say SYNTHETIC. |
+        | `\(dicomName)` | Breast Tomosynthesis Image Storage (SOP class 1.2.840.10008.5.1.4.1.1.13.1.3), one multi-frame file: \(o.frames) planes of \(o.rows)×\(o.columns), MONOCHROME2, 16 bits allocated / 12 stored, pixel spacing \(o.pixelSpacing) mm, plane spacing and thickness \(o.sliceThickness) mm; right CC view. Shared functional groups: Pixel Measures, Plane Orientation, Frame Anatomy, Frame VOI LUT, Pixel Value Transformation (identity); per frame: Plane Position, X-Ray 3D Frame Type, Frame Content (stack 1, in-stack position = dimension index). SeriesDescription, ImageComments, ContentQualification (RESEARCH) and PatientName say SYNTHETIC. |
         | `\(maskName)` | ground-truth mass mask, uint8 NIfTI on exactly the DICOM grid (\(voxels) voxels are 1): voxels where the mass blend weight is at least ½ |
         | `\(previewName)`, `\(previewMaskName)` | plane \(plane) (through the mass centre) windowed to 8-bit, and its mask |
 

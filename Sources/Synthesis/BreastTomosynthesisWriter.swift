@@ -7,9 +7,9 @@ import MedIO
 ///
 /// The object is a right cranio-caudal view: image columns run from the chest wall toward the nipple
 /// (patient anterior), rows toward the patient's right (lateral), planes step inferior by the slice
-/// thickness. Functional groups: shared Pixel Measures, Plane Orientation, Frame Anatomy, X-Ray 3D
-/// Frame Type, Frame VOI LUT and Irradiation Event Identification; per frame Plane Position and Frame
-/// Content (stack 1, in-stack positions 1…n as the two dimension indices). SeriesDescription,
+/// thickness. Functional groups: shared Pixel Measures, Plane Orientation, Frame Anatomy,
+/// Frame VOI LUT and Pixel Value Transformation (identity); per frame Plane Position, X-Ray 3D Frame Type and
+/// Frame Content (stack 1, in-stack positions 1…n as the two dimension indices). SeriesDescription,
 /// ImageComments, ContentQualification (RESEARCH) and the patient name all say it is synthetic.
 /// UIDs derive from the seed under the 2.25 root, dates are fixed, so the same seed gives the same bytes.
 public struct BreastTomosynthesisWriter: Sendable {
@@ -77,7 +77,6 @@ public struct BreastTomosynthesisWriter: Sendable {
                 v.sop_instance_uid = strings(uid("instance"))
                 v.frame_of_reference_uid = strings(uid("frame-of-reference"))
                 v.dimension_organization_uid = strings(uid("dimension-organization"))
-                v.irradiation_event_uid = strings(uid("irradiation-event"))
                 v.patient_name = strings("SYNTHETIC^PHANTOM")
                 v.patient_id = strings("SYNTH-DBT-\(o.seed)")
                 v.study_id = strings("SYNTH")

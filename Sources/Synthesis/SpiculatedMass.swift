@@ -28,7 +28,7 @@ struct SpiculatedMass: Sendable {
             let theta = 2 * Double.pi * (Double(k) + rng.uniform(-0.35, 0.35)) / Double(count)
             let tilt = rng.uniform(-0.35, 0.35)
             let d = [cos(theta) * cos(tilt), sin(theta) * cos(tilt), sin(tilt)]
-            return Spicule(direction: d, length: r * rng.uniform(1.6, 3.0), width: rng.uniform(0.35, 0.7))
+            return Spicule(direction: d, length: r * rng.uniform(2.0, 3.5), width: rng.uniform(0.5, 0.9))
         }
         return SpiculatedMass(center: center, radii: radii, harmonics: (0..<3).map { _ in rng.uniform(0, 0.12) },
                               phases: (0..<3).map { _ in rng.uniform(0, 2 * Double.pi) }, spicules: spicules,

@@ -37,7 +37,6 @@ typedef struct dcms_dbt_volume {
     const char *sop_instance_uid;
     const char *frame_of_reference_uid;
     const char *dimension_organization_uid;
-    const char *irradiation_event_uid;
     const char *patient_name;
     const char *patient_id;
     const char *study_id;
