@@ -32,6 +32,7 @@ struct SampleDataCommand: ParsableCommand {
             let synthesizer = try BMADSynthesizer(source: source, options: options)
             var command = "medvmad sample-data bmad --volume \(volume) --output \(output) --seed \(seed) --train \(train) --valid \(valid) --test \(test) --size \(size)"
             if mode != .grey { command += " --colormap \(colormap)" }
+            if replace { command += " --replace" }
             let samples = try synthesizer.write(to: output, replace: replace, command: command)
             print("\(source.slices.count) of \(source.totalSlices) axial slices usable; wrote \(samples.count) images to \(output)")
             for split in BMADSynthesizer.splits {

@@ -158,3 +158,28 @@ enum BMADLayoutCheck {
         XCTAssertEqual(total, expectedImages)
     }
 }
+
+/// Regenerates both committed synthetic sets and compares them byte for byte with the committed files.
+/// Takes about half a minute in a debug build, so it runs only with MEDVMAD_CHECK_SAMPLE_DATA=1.
+final class CommittedSampleDataReproducibilityTests: XCTestCase {
+    func testCommittedSetsAreReproducible() throws {
+        guard ProcessInfo.processInfo.environment["MEDVMAD_CHECK_SAMPLE_DATA"] == "1" else {
+            throw XCTSkip("set MEDVMAD_CHECK_SAMPLE_DATA=1 to regenerate and compare the committed sample data")
+        }
+        let root = Fixtures.projectRoot.appendingPathComponent("sample-data").path
+        let dir = try BrainFixture.temporaryFolder("reproduce")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let source = try BrainSliceSource(path: BrainFixture.path)
+        try BMADSynthesizer(source: source).write(to: "\(dir)/bmad", command: "test")
+        try BreastTomosynthesisSample.write(options: BreastPhantomOptions(frames: 30), to: "\(dir)/dbt", command: "test")
+        let fm = FileManager.default
+        for (made, committed) in [("\(dir)/bmad", "\(root)/bmad-synthetic"), ("\(dir)/dbt", "\(root)/dbt-synthetic")] {
+            let files = try XCTUnwrap(fm.enumerator(atPath: made)).compactMap { $0 as? String }
+                .filter { !$0.hasSuffix("README.md") && $0.contains(".") }
+            XCTAssertGreaterThanOrEqual(files.count, 4)  // DBT: object, mask, two previews; BMAD: many more
+            for file in files {
+                XCTAssertEqual(fm.contents(atPath: "\(made)/\(file)"), fm.contents(atPath: "\(committed)/\(file)"), "\(committed)/\(file)")
+            }
+        }
+    }
+}
