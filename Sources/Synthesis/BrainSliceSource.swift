@@ -95,25 +95,31 @@ public struct BrainSliceSource: Sendable {
     static func fillHoles(_ mask: inout [UInt8], size n: Int) {
         var outside = [Bool](repeating: false, count: n * n)
         var stack: [Int] = []
-        for i in 0..<n {
-            for p in [i, (n - 1) * n + i, i * n, i * n + n - 1] where mask[p] == 0 && !outside[p] {
-                outside[p] = true
-                stack.append(p)
-            }
-        }
-        while let p = stack.popLast() {
-            let x = p % n, y = p / n
-            for (dx, dy) in [(1, 0), (-1, 0), (0, 1), (0, -1)] {
-                let nx = x + dx, ny = y + dy
-                guard nx >= 0, ny >= 0, nx < n, ny < n else { continue }
-                let q = ny * n + nx
-                if mask[q] == 0 && !outside[q] {
-                    outside[q] = true
-                    stack.append(q)
+        stack.reserveCapacity(n * n)
+        mask.withUnsafeMutableBufferPointer { m in
+            outside.withUnsafeMutableBufferPointer { o in
+                func visit(_ q: Int) {
+                    if m[q] == 0 && !o[q] {
+                        o[q] = true
+                        stack.append(q)
+                    }
                 }
+                for i in 0..<n {
+                    visit(i)
+                    visit((n - 1) * n + i)
+                    visit(i * n)
+                    visit(i * n + n - 1)
+                }
+                while let p = stack.popLast() {
+                    let x = p % n, y = p / n
+                    if x > 0 { visit(p - 1) }
+                    if x < n - 1 { visit(p + 1) }
+                    if y > 0 { visit(p - n) }
+                    if y < n - 1 { visit(p + n) }
+                }
+                for i in 0..<(n * n) where !o[i] { m[i] = 1 }
             }
         }
-        for i in mask.indices where !outside[i] { mask[i] = 1 }
     }
 
     /// Erodes by a disc of `radius` pixels: clears every pixel within the disc around each edge pixel

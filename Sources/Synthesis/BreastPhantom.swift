@@ -38,31 +38,42 @@ public struct BreastPhantom: Sendable {
         let a = 0.92 * Double(nx), b = 0.46 * Double(ny), yc = Double(ny - 1) / 2
         let skinWidth = 1.6 / options.pixelSpacing
         let massWeights = mass.weights(nx: nx, ny: ny, nz: nz)
-        for z in 0..<nz {
-            // Compressed breast: the outline is ~12% smaller at the paddles than mid-way.
-            let t = 2 * Double(z) / Double(max(1, nz - 1)) - 1
-            let shrink = 1 - 0.12 * pow(abs(t), 4)
-            for y in 0..<ny {
-                for x in 0..<nx {
-                    let i = (z * ny + y) * nx + x
-                    let u = Double(x) / (a * shrink), v = (Double(y) - yc) / (b * shrink)
-                    let r = (u * u + v * v).squareRoot()
-                    var value = Self.air
-                    if r < 1 {
-                        let depth = (1 - r) * min(a, b) * shrink
-                        // Glandular tissue sits mostly behind the nipple, thinning toward the skin.
-                        let bias = 0.6 - 2.4 * v * v - 2.0 * (u - 0.4) * (u - 0.4)
-                        let g = 1 / (1 + exp(-(1.1 * coarse[i] + 0.45 * fine[i] + bias) * 1.3))
-                        value = Self.fat + (Self.gland - Self.fat) * g
-                        if depth < skinWidth { value = Self.skin }
-                        let m = massWeights[i]
-                        if m > 0 {
-                            value = value * (1 - m) + Self.massDensity * m
-                            if m >= 0.5 { mask[i] = 1 }
+        // One pass over the grid through buffer pointers: no bounds checks or copies in the voxel loop.
+        voxels.withUnsafeMutableBufferPointer { vp in
+            mask.withUnsafeMutableBufferPointer { mp in
+                coarse.withUnsafeBufferPointer { cp in
+                    fine.withUnsafeBufferPointer { fp in
+                        massWeights.withUnsafeBufferPointer { wp in
+                            for z in 0..<nz {
+                                // Compressed breast: the outline is ~12% smaller at the paddles than mid-way.
+                                let t = 2 * Double(z) / Double(max(1, nz - 1)) - 1
+                                let shrink = 1 - 0.12 * pow(abs(t), 4)
+                                for y in 0..<ny {
+                                    for x in 0..<nx {
+                                        let i = (z * ny + y) * nx + x
+                                        let u = Double(x) / (a * shrink), v = (Double(y) - yc) / (b * shrink)
+                                        let r = (u * u + v * v).squareRoot()
+                                        var value = Self.air
+                                        if r < 1 {
+                                            let depth = (1 - r) * min(a, b) * shrink
+                                            // Glandular tissue sits mostly behind the nipple, thinning toward the skin.
+                                            let bias = 0.6 - 2.4 * v * v - 2.0 * (u - 0.4) * (u - 0.4)
+                                            let g = 1 / (1 + exp(-(1.1 * cp[i] + 0.45 * fp[i] + bias) * 1.3))
+                                            value = Self.fat + (Self.gland - Self.fat) * g
+                                            if depth < skinWidth { value = Self.skin }
+                                            let m = wp[i]
+                                            if m > 0 {
+                                                value = value * (1 - m) + Self.massDensity * m
+                                                if m >= 0.5 { mp[i] = 1 }
+                                            }
+                                            value += 25 * noise.normal()
+                                        }
+                                        vp[i] = UInt16(min(4095, max(0, value.rounded())))
+                                    }
+                                }
+                            }
                         }
-                        value += 25 * noise.normal()
                     }
-                    voxels[i] = UInt16(min(4095, max(0, value.rounded())))
                 }
             }
         }
