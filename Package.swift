@@ -50,6 +50,7 @@ let package = Package(
         .target(name: "MedVMAD", dependencies: ["CLIP", "Tensor", "Checkpoint", "Raster"]),
         .target(name: "Metrics"),
         .target(name: "MedIO", dependencies: ["CDcmBridge", "CNIfTIShim", "Raster"]),
+        .target(name: "Synthesis", dependencies: ["MedIO", "Raster", "CDcmBridge"]),
 
         // Glue and CLI
         .target(
@@ -59,7 +60,7 @@ let package = Package(
         .executableTarget(
             name: "medvmad",
             dependencies: [
-                "Pipeline", "MedVMAD", "MedIO", "Metrics", "CLIP", "Checkpoint", "Tensor",
+                "Pipeline", "MedVMAD", "MedIO", "Metrics", "CLIP", "Checkpoint", "Tensor", "Synthesis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -72,6 +73,7 @@ let package = Package(
         .testTarget(name: "RasterTests", dependencies: ["Raster", "FixtureSupport"], exclude: ["make_resize_fixtures.py", "make_colormap_fixtures.py"]),
         .testTarget(name: "CLIPTests", dependencies: ["CLIP", "FixtureSupport"], exclude: ["make_tokenizer_fixtures.py"]),
         .testTarget(name: "MedVMADTests", dependencies: ["MedVMAD", "FixtureSupport"]),
+        .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "MedIO", "Raster", "FixtureSupport"]),
         .testTarget(name: "MedIOTests", dependencies: ["MedIO", "FixtureSupport"], exclude: ["check_dicom_outputs.py", "make_dicom_reference.py", "make_nifti_reference.py"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "FixtureSupport"]),
     ],

@@ -2,6 +2,16 @@ import ArgumentParser
 
 @main
 struct MedVMADCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "medvmad", abstract: "Anomaly detection in medical images with a vision-language model.",
-        subcommands: [TrainCommand.self, InferCommand.self, ImportCommand.self, WeightsCommand.self, BenchCommand.self])
+    static let configuration = CommandConfiguration(
+        commandName: "medvmad",
+        abstract: "Anomaly detection in medical images with a vision-language model.",
+        version: medvmadVersion,
+        subcommands: [
+            TrainCommand.self,
+            InferCommand.self,
+            ImportCommand.self,
+            WeightsCommand.self,
+            SampleDataCommand.self,
+            BenchCommand.self,
+        ])
 }
