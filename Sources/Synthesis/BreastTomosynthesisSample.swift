@@ -57,6 +57,9 @@ public enum BreastTomosynthesisSample {
         | `\(maskName)` | ground-truth mass mask, uint8 NIfTI on exactly the DICOM grid (\(voxels) voxels are 1): voxels where the mass blend weight is at least ½ |
         | `\(previewName)`, `\(previewMaskName)` | plane \(plane) (through the mass centre) windowed to 8-bit, and its mask |
 
+        The project's tests check the object with `dciodvfy` (dicom3tools; no Error line allowed) and load it
+        through the project's own DICOM reader (`DicomScan`), which must give one volume with this grid.
+
         Mass centre (column, row, plane): \(p.massCenter.map { String(format: "%.1f", $0) }.joined(separator: ", ")).
         UIDs are derived from the seed (\(o.seed)) under the 2.25 root and dates are fixed, so the same
         command writes the same bytes. Made by:
