@@ -17,6 +17,7 @@ public struct BMADSample: Sendable, Codable, Equatable {
     /// Mask pixels (0 for good images).
     public var maskPixels: Int
 
+    /// Records one image.
     public init(split: String, className: String, fileName: String, slice: Int, variant: Int, mirrored: Bool,
                 lesions: [SyntheticLesion], maskPixels: Int) {
         self.split = split

@@ -20,11 +20,15 @@ import Raster
 /// Every image depends only on the seed, the source and its own (split, class, number), so the same
 /// inputs always give byte-identical files.
 public struct BMADSynthesizer: Sendable {
+    /// Split folder names, in the order images are made.
     public static let splits = ["train", "valid", "test"]
 
+    /// Real slices the images come from.
     public var source: BrainSliceSource
+    /// Counts, seed and lesion ranges.
     public var options: BMADSynthesisOptions
 
+    /// Checks the options (counts, fractions, ranges) and keeps the source.
     public init(source: BrainSliceSource, options: BMADSynthesisOptions = .init()) throws {
         try options.validate()
         self.source = source
@@ -33,8 +37,11 @@ public struct BMADSynthesizer: Sendable {
 
     /// One rendered image: grey pixels, and the 0/255 mask for abnormal ones.
     public struct Rendered: Sendable {
+        /// What the image is (split, class, name, slice, lesions).
         public var sample: BMADSample
+        /// size×size grey pixels, row-major, before any colour map.
         public var grey: [UInt8]
+        /// size×size mask (0 or 255) for abnormal images; nil for normal ones.
         public var mask: [UInt8]?
         /// The same slice (same mirroring) without lesions: what the image would be if normal.
         public var base: BrainSlice

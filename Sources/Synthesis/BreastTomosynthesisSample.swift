@@ -3,6 +3,7 @@ import Raster
 
 /// The synthetic DBT sample folder: the DICOM object, its mask, a preview and a README.
 public enum BreastTomosynthesisSample {
+    /// File names inside the sample folder.
     public static let dicomName = "breast_tomosynthesis.dcm"
     public static let maskName = "mass_mask.nii.gz"
     public static let previewName = "mass_plane.png"
