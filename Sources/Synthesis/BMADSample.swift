@@ -8,7 +8,7 @@ public struct BMADSample: Sendable, Codable, Equatable {
     public var fileName: String
     /// Axial slice index in the source volume.
     public var slice: Int
-    /// 0 for the first image of this slice and class in the split; higher ones are mirrored or carry other lesions.
+    /// 0 for the first image of this slice and class in the split; higher ones are mirrored (odd), brightness-changed (2 and up) or carry other lesions.
     public var variant: Int
     /// Whether the slice was mirrored left–right.
     public var mirrored: Bool
@@ -17,6 +17,7 @@ public struct BMADSample: Sendable, Codable, Equatable {
     /// Mask pixels (0 for good images).
     public var maskPixels: Int
 
+    /// Records one image.
     public init(split: String, className: String, fileName: String, slice: Int, variant: Int, mirrored: Bool,
                 lesions: [SyntheticLesion], maskPixels: Int) {
         self.split = split

@@ -8,6 +8,7 @@ public struct BMADSynthesisOptions: Sendable, Equatable {
         case bone
     }
 
+    /// Master seed: every image derives its own random stream from it.
     public var seed: UInt64
     /// Images per split (normal + abnormal).
     public var train: Int
@@ -21,10 +22,12 @@ public struct BMADSynthesisOptions: Sendable, Equatable {
     public var contrastRange: ClosedRange<Double>
     /// Probability that an abnormal image gets a second lesion.
     public var secondLesionProbability: Double
+    /// Grey or bone-coloured RGB images (masks are always grey).
     public var colorMode: ColorMode
     /// Consecutive usable slices per band; whole bands go to one split.
     public var bandSize: Int
 
+    /// Defaults make the committed 48/24/24 set.
     public init(seed: UInt64 = 7, train: Int = 48, valid: Int = 24, test: Int = 24, abnormalFraction: Double = 0.5,
                 radiusRange: ClosedRange<Double> = 3...25, contrastRange: ClosedRange<Double> = 0.15...0.9,
                 secondLesionProbability: Double = 0.2, colorMode: ColorMode = .grey, bandSize: Int = 8) {

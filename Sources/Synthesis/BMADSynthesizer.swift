@@ -8,21 +8,27 @@ import Raster
 /// plus `manifest.json` (every image, its slice and lesion parameters) and `README.md`.
 /// File names are `<volume>_<slice>[_<variant>].png`.
 ///
-/// Splits never share a slice: usable slices are cut into bands of `bandSize` consecutive slices,
+/// Splits never share a slice: usable slices are cut into bands of `bandSize` consecutive slices (the
+/// last one takes the remainder),
 /// whole bands are dealt to the splits in proportion to their image counts, and where two bands of
 /// different splits meet, the slice on each side of the boundary is dropped, so slices of different
 /// splits are at least 3 slice positions apart. Within a split, normal images take alternate slices of
 /// the split's bands and abnormal images the others. When a split needs more images than it has slices,
-/// later variants reuse slices mirrored left–right (odd variants) and with new lesions.
+/// later variants reuse slices: mirrored left–right (odd variants), with a brightness change of 1.2–9.6%
+/// (variants 2 and up), and with new lesions. Normal images repeat only beyond 34 per slice and split.
 ///
 /// Every image depends only on the seed, the source and its own (split, class, number), so the same
 /// inputs always give byte-identical files.
 public struct BMADSynthesizer: Sendable {
+    /// Split folder names, in the order images are made.
     public static let splits = ["train", "valid", "test"]
 
+    /// Real slices the images come from.
     public var source: BrainSliceSource
+    /// Counts, seed and lesion ranges.
     public var options: BMADSynthesisOptions
 
+    /// Checks the options (counts, fractions, ranges) and keeps the source.
     public init(source: BrainSliceSource, options: BMADSynthesisOptions = .init()) throws {
         try options.validate()
         self.source = source
@@ -31,8 +37,11 @@ public struct BMADSynthesizer: Sendable {
 
     /// One rendered image: grey pixels, and the 0/255 mask for abnormal ones.
     public struct Rendered: Sendable {
+        /// What the image is (split, class, name, slice, lesions).
         public var sample: BMADSample
+        /// size×size grey pixels, row-major, before any colour map.
         public var grey: [UInt8]
+        /// size×size mask (0 or 255) for abnormal images; nil for normal ones.
         public var mask: [UInt8]?
         /// The same slice (same mirroring) without lesions: what the image would be if normal.
         public var base: BrainSlice
@@ -53,7 +62,11 @@ public struct BMADSynthesizer: Sendable {
     /// Slice indices (into `source.slices`) given to each split, in increasing order.
     public func splitPositions() throws -> [String: [Int]] {
         let usable = source.slices.count
-        let bands = stride(from: 0, to: usable, by: options.bandSize).map { $0..<min($0 + options.bandSize, usable) }
+        // Whole bands only: the remainder joins the last band, so every band keeps a slice after its edges are dropped.
+        let bandCount = max(1, usable / options.bandSize)
+        let bands = (0..<bandCount).map { b in
+            (b * options.bandSize)..<(b == bandCount - 1 ? usable : (b + 1) * options.bandSize)
+        }
         let wanted = Self.splits.filter { count($0) > 0 }
         guard bands.count >= wanted.count else {
             throw SynthesisError.notEnoughSlices(path: source.path, usable: usable,
@@ -106,6 +119,13 @@ public struct BMADSynthesizer: Sendable {
         var slice = source.slices[position]
         let mirrored = variant % 2 == 1
         if mirrored { slice = slice.mirrored() }
+        if variant >= 2 {
+            // Later reuses of a slice change its brightness in steps of 1.2% (2 grey levels at the tissue
+            // ceiling): +1.2%, −1.2%, +2.4%, … up to ±9.6%, so the first 34 images of a slice and class differ.
+            let k = (variant / 2 - 1) % 16
+            let gain = 1 + 0.012 * Double(k / 2 + 1) * (k % 2 == 0 ? 1 : -1)
+            slice.grey = slice.grey.map { UInt8(min(255, (Double($0) * gain).rounded())) }
+        }
         let name = "\(source.name)_\(slice.index)" + (variant > 0 ? "_\(variant)" : "") + ".png"
         guard abnormal else {
             let sample = BMADSample(split: split, className: className, fileName: name, slice: slice.index, variant: variant,
@@ -238,7 +258,7 @@ public struct BMADSynthesizer: Sendable {
             "- Images: \(size)×\(size) PNG, \(options.colorMode == .bone ? "RGB through the bone colour map" : "8-bit grey"); normal tissue windowed to 0–\(BrainSliceSource.tissueCeiling) (percentiles 0.5–99.5 of the brain), so lesions can be brighter than any tissue, as on FLAIR.",
             "- Lesions: perturbed ellipses with smooth edges, radius \(format(options.radiusRange.lowerBound * scale))–\(format(options.radiusRange.upperBound * scale)) px, contrast \(format(options.contrastRange.lowerBound))–\(format(options.contrastRange.upperBound)) of the way to a bright peak, wholly inside the brain; \(Int(options.secondLesionProbability * 100))% of abnormal images have two.",
             "- Masks (`anomaly_mask/`, 0/255): pixels where the lesion blend weight is at least \(SyntheticLesion.maskWeight), i.e. where the lesion adds at least half of its full local contribution. Normal images have no mask (all zero).",
-            "- Names: `<volume>_<slice>[_<variant>].png`; variants above 0 reuse a slice (odd ones mirrored left–right, abnormal ones with new lesions).",
+            "- Names: `<volume>_<slice>[_<variant>].png`; variants above 0 reuse a slice (odd ones mirrored left–right, from 2 on with a brightness change of 1.2–9.6%, abnormal ones with new lesions).",
             "- Splits never share a slice: bands of \(options.bandSize) consecutive slices go whole to one split, and the slice on each side of a boundary between splits is dropped.",
             "- `manifest.json` lists every image with its slice, variant and lesion parameters.",
             "",

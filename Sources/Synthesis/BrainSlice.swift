@@ -11,6 +11,7 @@ public struct BrainSlice: Sendable {
     /// Where lesion support may lie: the brain mask eroded by `BrainSliceSource.Options.margin` pixels.
     public var interior: [UInt8]
 
+    /// Wraps prepared arrays (all size×size).
     public init(index: Int, size: Int, grey: [UInt8], brain: [UInt8], interior: [UInt8]) {
         self.index = index
         self.size = size

@@ -9,6 +9,7 @@ import MedIO
 /// the volume must be skull-stripped (zero outside the brain), as `ch2bet` is; for a volume with
 /// skull the mask is the whole head.
 public struct BrainSliceSource: Sendable {
+    /// How slices are cut and which are kept.
     public struct Options: Sendable, Equatable {
         /// Side of the square slices (BraTS slices in BMAD are 240).
         public var size: Int
@@ -17,6 +18,7 @@ public struct BrainSliceSource: Sendable {
         /// Lesion support keeps this many pixels away from the brain edge.
         public var margin: Int
 
+        /// Defaults suit BraTS-like 240-pixel slices.
         public init(size: Int = 240, minimumBrainFraction: Double = 0.12, margin: Int = 3) {
             self.size = size
             self.minimumBrainFraction = minimumBrainFraction

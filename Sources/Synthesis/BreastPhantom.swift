@@ -11,6 +11,7 @@ import Foundation
 /// mostly in-plane. Its blend weight m ∈ [0, 1] mixes mass density into the tissue; the mask is
 /// m ≥ ½. Values are 12-bit (0…4095), dense tissue bright (MONOCHROME2).
 public struct BreastPhantom: Sendable {
+    /// What was made (size, spacing, seed).
     public var options: BreastPhantomOptions
     /// frames×rows×columns values, x fastest.
     public var voxels: [UInt16]
@@ -21,6 +22,7 @@ public struct BreastPhantom: Sendable {
 
     static let air: Double = 40, fat: Double = 900, gland: Double = 2200, skin: Double = 1900, massDensity: Double = 2600
 
+    /// Computes the volume and mask for `options` (deterministic in the seed).
     public init(options: BreastPhantomOptions = .init()) throws {
         try options.validate()
         self.options = options

@@ -1,5 +1,6 @@
 /// Size and content of a synthetic breast tomosynthesis volume.
 public struct BreastPhantomOptions: Sendable, Equatable {
+    /// Seed of the texture, the mass shape and the noise.
     public var seed: UInt64
     /// Image rows (top to bottom: across the breast).
     public var rows: Int
@@ -12,6 +13,7 @@ public struct BreastPhantomOptions: Sendable, Equatable {
     /// Distance between planes and their thickness, mm.
     public var sliceThickness: Double
 
+    /// Defaults: 40 planes of 256×320 at 0.4 mm, 1 mm apart.
     public init(seed: UInt64 = 7, rows: Int = 256, columns: Int = 320, frames: Int = 40, pixelSpacing: Double = 0.4,
                 sliceThickness: Double = 1) {
         self.seed = seed

@@ -3,6 +3,7 @@ import Raster
 
 /// The synthetic DBT sample folder: the DICOM object, its mask, a preview and a README.
 public enum BreastTomosynthesisSample {
+    /// File names inside the sample folder.
     public static let dicomName = "breast_tomosynthesis.dcm"
     public static let maskName = "mass_mask.nii.gz"
     public static let previewName = "mass_plane.png"
@@ -56,6 +57,9 @@ public enum BreastTomosynthesisSample {
         | `\(dicomName)` | Breast Tomosynthesis Image Storage (SOP class 1.2.840.10008.5.1.4.1.1.13.1.3), one multi-frame file: \(o.frames) planes of \(o.rows)×\(o.columns), MONOCHROME2, 16 bits allocated / 12 stored, pixel spacing \(o.pixelSpacing) mm, plane spacing and thickness \(o.sliceThickness) mm; right CC view. Shared functional groups: Pixel Measures, Plane Orientation, Frame Anatomy, Frame VOI LUT, Pixel Value Transformation (identity); per frame: Plane Position, X-Ray 3D Frame Type, Frame Content (stack 1, in-stack position = dimension index). SeriesDescription, ImageComments, ContentQualification (RESEARCH) and PatientName say SYNTHETIC. |
         | `\(maskName)` | ground-truth mass mask, uint8 NIfTI on exactly the DICOM grid (\(voxels) voxels are 1): voxels where the mass blend weight is at least ½ |
         | `\(previewName)`, `\(previewMaskName)` | plane \(plane) (through the mass centre) windowed to 8-bit, and its mask |
+
+        The project's tests check the object with `dciodvfy` (dicom3tools; no Error line allowed) and load it
+        through the project's own DICOM reader (`DicomScan`), which must give one volume with this grid.
 
         Mass centre (column, row, plane): \(p.massCenter.map { String(format: "%.1f", $0) }.joined(separator: ", ")).
         UIDs are derived from the seed (\(o.seed)) under the 2.25 root and dates are fixed, so the same

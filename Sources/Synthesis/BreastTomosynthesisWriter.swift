@@ -20,6 +20,7 @@ public struct BreastTomosynthesisWriter: Sendable {
     /// Fixed study date and time: the file must not change between runs.
     static let date = "20260101", time = "120000"
 
+    /// The writer holds no state.
     public init() {}
 
     /// ImagePositionPatient of each plane: origin + k·thickness·normal, normal = row × column direction.

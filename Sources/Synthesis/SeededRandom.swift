@@ -8,6 +8,7 @@ import Foundation
 public struct SeededRandom: Sendable {
     private var state: UInt64
 
+    /// A generator whose sequence is fixed by `seed`.
     public init(seed: UInt64) {
         state = seed
     }

@@ -11,6 +11,7 @@ public enum SynthesisError: Error, Equatable, CustomStringConvertible {
     /// Creating a folder or writing a file failed.
     case writeFailed(path: String, reason: String)
 
+    /// A one-line message naming the file or parameter.
     public var description: String {
         switch self {
         case let .invalidParameter(name, reason): return "invalid \(name): \(reason)"

@@ -1,4 +1,5 @@
 import FixtureSupport
+import MedIO
 import Foundation
 import Raster
 import XCTest
@@ -180,6 +181,37 @@ final class CommittedSampleDataReproducibilityTests: XCTestCase {
             for file in files {
                 XCTAssertEqual(fm.contents(atPath: "\(made)/\(file)"), fm.contents(atPath: "\(committed)/\(file)"), "\(committed)/\(file)")
             }
+        }
+    }
+}
+
+final class BMADSynthesizerScalingTests: XCTestCase {
+    /// More images than slices: slices are reused as variants, names stay unique, normal images all differ.
+    func testLargeSplitsReuseSlicesAsDistinctVariants() throws {
+        let s = try BMADSynthesizer(source: BrainFixture.source.get(), options: .init(seed: 3, train: 200, valid: 40, test: 40))
+        let positions = try s.splitPositions()
+        let rendered = (0..<20).map { try? s.render(split: "valid", className: "good", number: $0, positions: positions) }
+        let images = rendered.compactMap { $0 }
+        XCTAssertEqual(images.count, 20)
+        XCTAssertEqual(Set(images.map(\.sample.fileName)).count, 20, "file names must be unique within a class folder")
+        XCTAssertGreaterThan(images.map(\.sample.variant).max() ?? 0, 1, "the small valid split should need variants ≥ 2")
+        XCTAssertEqual(Set(images.map(\.grey)).count, 20, "two normal images are identical")
+    }
+
+    func testTooFewSlicesIsAClearError() throws {
+        let n = 48
+        var voxels = [Float](repeating: 0, count: n * n * 4)
+        for z in 0..<4 { for y in 8..<40 { for x in 8..<40 { voxels[(z * n + y) * n + x] = Float(50 + x + y) } } }
+        let volume = Volume(size: [n, n, 4], voxels: voxels, spacing: [1, 1, 1],
+                            indexToPatient: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1], modality: "MR",
+                            source: .nifti(NiftiReference(path: "tiny.nii", rasAffine: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1],
+                                                          qformCode: 1, sformCode: 1)))
+        let source = try BrainSliceSource(volume: volume, path: "tiny.nii", options: .init(size: 64))
+        XCTAssertEqual(source.slices.count, 4)
+        XCTAssertThrowsError(try BMADSynthesizer(source: source).splitPositions()) { error in
+            guard case let SynthesisError.notEnoughSlices(path, usable, _) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(path, "tiny.nii")
+            XCTAssertEqual(usable, 4)
         }
     }
 }
