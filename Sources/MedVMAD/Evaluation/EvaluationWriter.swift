@@ -71,7 +71,7 @@ struct EvaluationWriter {
             }
             let pr = curves.map { k, run, c in
                 LinePlot.Series(name: "\(run.entry.column) (AP \(run.entry.imageAp.percentText))",
-                                x: c.recall, y: c.precision, color: palette[k % palette.count])
+                                x: c.precisionRecallSteps.recall, y: c.precisionRecallSteps.precision, color: palette[k % palette.count])
             }
             let where_ = "\(dataset.split), \(dataset.items.count) images"
             try PNGFile.write(try LinePlot.roc(title: "Image-level ROC (\(where_))", curves: roc).render(width: 560, height: 480), to: path("roc.png"))
@@ -83,12 +83,16 @@ struct EvaluationWriter {
     }
 
     /// Rows: image | heat map per model | ground truth. One colour scale for every model and image:
-    /// 0 … the largest possible map value (the number of summed levels), which does not depend on
-    /// the data or on calibration.
+    /// 0 … the largest map value any model produced on the split. The summed maps of these models
+    /// never reach their theoretical top (the number of levels), so a 0…levels scale washes every
+    /// panel into one colour; the split maximum is a display range only (no metric depends on it)
+    /// and is printed in the figure's title and legend.
     func heatmapGrid(sampleIndices: [Int], cellSize: Int) throws -> ByteImage {
-        let top = runs.map(\.mapMaximum).max() ?? 1
-        let scale = try ColorScale(lo: 0, hi: max(top, 1e-6))
+        let observed = runs.compactMap(\.entry.mapMaximumObserved).max().map(Float.init)
+        let top = observed.flatMap { $0 > 0 ? $0 : nil } ?? (runs.map(\.mapMaximum).max() ?? 1)
+        let scale = try ColorScale(lo: 0, hi: top)
         let renderer = HeatmapRenderer(colormap: .jet, scale: scale, alpha: 0.6)
+        let panel = RGBColor(gray: 48)
         var rows: [[ByteImage]] = [], rowTitles: [String] = []
         for i in sampleIndices {
             let item = dataset.items[i]
@@ -111,10 +115,10 @@ struct EvaluationWriter {
             rowTitles.append("\(item.label == 1 ? "abnormal" : "normal") \(stem.prefix(12))")
         }
         let grid = PanelGrid(
-            title: "Anomaly maps, one colour scale for all: 0 to \(NumberText.fixed(Double(top), decimals: 1)) (sum of level probabilities)",
+            title: "Anomaly maps, one scale for all: 0 to \(NumberText.fixed(Double(top), decimals: 2)) (split maximum)",
             columnTitles: ["image"] + runs.map(\.entry.column) + ["ground truth"], rowTitles: rowTitles, rows: rows,
-            cellWidth: cellSize, cellHeight: cellSize, spacing: 6, filter: .nearest)
-        let legend = Legend(colormap: renderer.colormap, scale: scale, title: "map", decimals: 1)
+            cellWidth: cellSize, cellHeight: cellSize, spacing: 6, filter: .nearest, background: panel)
+        let legend = Legend(colormap: renderer.colormap, scale: scale, title: "map", decimals: 2, background: panel)
         return try legend.appended(to: try grid.render())
     }
 

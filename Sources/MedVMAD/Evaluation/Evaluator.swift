@@ -175,9 +175,11 @@ public struct Evaluator: Sendable {
         }
         let image = try RankingMetrics.evaluate(scores: scores, labels: items.map { $0.label == 1 }, kind: .images)
         let m = model.manifest
+        // `load(className:)` rewrites the prompt in the manifest it returns; the folder keeps the trained one.
+        let trained = (try? ModelManifest.read(modelDirectory: model.modelDirectory))?.model.prompt.className ?? m.model.prompt.className
         let entry = EvaluationReport.ModelEntry(
             column: column, directory: model.modelDirectory, manifestName: m.name, profile: m.model.profile,
-            clipSha256: m.clip.sha256, className: model.model.config.prompt.className, trainedClassName: m.model.prompt.className,
+            clipSha256: m.clip.sha256, className: model.model.config.prompt.className, trainedClassName: trained,
             epochsCompleted: m.provenance.epochsCompleted, imageSize: s, mapMaximum: Double(model.mapMaximum),
             mapMinimum: range.isEmpty ? nil : Double(range.minimum), mapMaximumObserved: range.isEmpty ? nil : Double(range.maximum),
             imageAuroc: ReportedMetric(image.auroc), imageAp: ReportedMetric(image.averagePrecision),

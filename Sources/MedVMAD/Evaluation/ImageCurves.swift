@@ -4,7 +4,8 @@ public struct ImageCurves: Sendable, Equatable {
     /// (FPR, TPR) from (0, 0) to (1, 1).
     public let falsePositiveRate: [Double]
     public let truePositiveRate: [Double]
-    /// (recall, precision) from the highest threshold down, starting at (0, 1) as scikit-learn does.
+    /// (recall, precision) from the highest threshold down to the first that reaches full recall,
+    /// after the point (0, 1), as scikit-learn's `precision_recall_curve` gives them.
     public let recall: [Double]
     public let precision: [Double]
 
@@ -23,12 +24,25 @@ public struct ImageCurves: Sendable, Equatable {
             }
             fpr.append(Double(fp) / Double(n))
             tpr.append(Double(tp) / Double(p))
-            rec.append(Double(tp) / Double(p))
-            prec.append(Double(tp) / Double(tp + fp))
+            if rec.last! < 1 {
+                rec.append(Double(tp) / Double(p))
+                prec.append(Double(tp) / Double(tp + fp))
+            }
         }
         falsePositiveRate = fpr
         truePositiveRate = tpr
         recall = rec
         precision = prec
+    }
+
+    /// The precision–recall points as a step line whose area is the average precision: each recall
+    /// step is drawn at the precision reached at its end (AP = Σ (Rₙ − Rₙ₋₁)·Pₙ), not interpolated.
+    public var precisionRecallSteps: (recall: [Double], precision: [Double]) {
+        var r = [recall[0]], q = [precision[0]]
+        for k in 1..<recall.count {
+            r += [recall[k - 1], recall[k]]
+            q += [precision[k], precision[k]]
+        }
+        return (r, q)
     }
 }
