@@ -64,14 +64,16 @@ struct EvaluationWriter {
             ImageCurves(scores: run.scores, labels: labels).map { (k, run, $0) }
         }
         if !curves.isEmpty {
+            // Every second model dashed: curves of several models often coincide in parts.
             let palette = RGBColor.seriesPalette
             let roc = curves.map { k, run, c in
                 LinePlot.Series(name: "\(run.entry.column) (AUROC \(run.entry.imageAuroc.percentText))",
-                                x: c.falsePositiveRate, y: c.truePositiveRate, color: palette[k % palette.count])
+                                x: c.falsePositiveRate, y: c.truePositiveRate, color: palette[k % palette.count], dashed: k % 2 == 1)
             }
             let pr = curves.map { k, run, c in
                 LinePlot.Series(name: "\(run.entry.column) (AP \(run.entry.imageAp.percentText))",
-                                x: c.precisionRecallSteps.recall, y: c.precisionRecallSteps.precision, color: palette[k % palette.count])
+                                x: c.precisionRecallSteps.recall, y: c.precisionRecallSteps.precision, color: palette[k % palette.count],
+                                dashed: k % 2 == 1)
             }
             let where_ = "\(dataset.split), \(dataset.items.count) images"
             try PNGFile.write(try LinePlot.roc(title: "Image-level ROC (\(where_))", curves: roc).render(width: 560, height: 480), to: path("roc.png"))
