@@ -73,17 +73,28 @@ final class EvalTests: XCTestCase {
             XCTAssertEqual(try XCTUnwrap(entry.imageAuroc.value), auroc, accuracy: 1e-12, entry.column)
         }
 
-        // Pixel AUROC: batched, streamed evaluation vs the one-image-at-a-time helper of the learning test.
+        // Pixel metrics: batched, streamed, two-pass evaluation (maps through temporary files) vs the
+        // in-memory computation over maps of one image at a time.
         for (k, model) in models.enumerated() {
-            let single = try LearningTests.pixelAUROC(model.model, root: root)
+            let memory = try Self.inMemoryPixelMetrics(model.model, dataset: dataset)
+            let e = json.models[k]
             // Batched and single forwards differ only in BLAS rounding (≈1e-6 on map values), which can
-            // swap a few near-tied pixels: 1e-4 is far below any real difference.
-            XCTAssertEqual(try XCTUnwrap(json.models[k].pixelAuroc.value), single, accuracy: 1e-4)
-            for m in [json.models[k].pixelAupro, json.models[k].pixelAuproExact, json.models[k].pixelAp] {
-                let v = try XCTUnwrap(m.value)
-                XCTAssertTrue(v >= 0 && v <= 1, "\(m)")
-            }
+            // swap a few near-tied pixels or move the AUPRO grid by as much: 1e-4 is far below any real difference.
+            XCTAssertEqual(try XCTUnwrap(e.pixelAuroc.value), try XCTUnwrap(memory.pixel.auroc.value), accuracy: 1e-4)
+            XCTAssertEqual(try XCTUnwrap(e.pixelAp.value), try XCTUnwrap(memory.pixel.averagePrecision.value), accuracy: 1e-4)
+            XCTAssertEqual(try XCTUnwrap(e.pixelAupro.value), try XCTUnwrap(memory.pixel.aupro.value), accuracy: 1e-4)
+            XCTAssertEqual(try XCTUnwrap(e.pixelAuproExact.value), try XCTUnwrap(memory.exact.value), accuracy: 1e-4)
         }
+
+        // Another batch size, the exact AUPRO switched off, temporary files in a folder of our own.
+        let temp = "\(root)/temp"
+        try FileManager.default.createDirectory(atPath: temp, withIntermediateDirectories: true)
+        let again = try Evaluator(dataset: dataset, options: .init(batchSize: 12, exactAuproPixelLimit: 0, temporaryDirectory: temp))
+            .run(models: [models[1]], outputDirectory: "\(root)/report2")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: temp), [], "temporary maps are removed")
+        XCTAssertEqual(try XCTUnwrap(again.models[0].pixelAupro.value), try XCTUnwrap(json.models[1].pixelAupro.value), accuracy: 1e-4)
+        guard case .notComputed = again.models[0].pixelAuproExact else { return XCTFail("\(again.models[0].pixelAuproExact)") }
+        XCTAssertTrue(try String(contentsOfFile: "\(root)/report2/metrics.json", encoding: .utf8).contains("\"not_computed\""))
 
         // Tables: the JSON fractions in percent with one decimal, one row per model.
         let csv = try String(contentsOfFile: "\(out)/table.csv", encoding: .utf8).split(separator: "\n").map(String.init)
@@ -101,6 +112,22 @@ final class EvalTests: XCTestCase {
         XCTAssertGreaterThan(grid.height, 5 * 160)
         XCTAssertEqual(json.figures, ["heatmaps.png", "roc.png", "pr.png"])
         XCTAssertEqual(try PNGFile.read("\(out)/roc.png").width, 560)
+    }
+
+    /// Pixel metrics of `model` on `dataset` with every map in memory, one image per forward pass.
+    static func inMemoryPixelMetrics(_ model: MedVMADModel, dataset: BMADDataset) throws -> (pixel: PixelMetrics.Report, exact: MetricResult) {
+        let pre = CLIPImagePreprocessor(imageSize: model.config.imageSize)
+        let text = model.textFeatures()
+        let s = model.config.imageSize
+        var maps: [Float] = [], masks: [UInt8] = []
+        for item in dataset.items {
+            let (p, m) = try BMADDataset.sample(item, preprocessor: pre)
+            maps += try model.forward(pixels: Tensor.stack([p]), textFeatures: text).anomalyMaps.data
+            masks += m.data.map { $0 > 0.5 ? 1 : 0 }
+        }
+        let n = dataset.items.count
+        return (try PixelMetrics.evaluate(maps: maps, masks: masks, imageCount: n, height: s, width: s),
+                try ExactPRO.aupro(maps: maps, masks: masks, imageCount: n, height: s, width: s))
     }
 
     /// A model folder holding an untrained (seed-initialised) model.
