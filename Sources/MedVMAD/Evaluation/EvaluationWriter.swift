@@ -85,14 +85,14 @@ struct EvaluationWriter {
     }
 
     /// Rows: image | heat map per model | ground truth. One colour scale for every model and image:
-    /// 0 … the largest map value any model produced on the split. The summed maps of these models
-    /// never reach their theoretical top (the number of levels), so a 0…levels scale washes every
-    /// panel into one colour; the split maximum is a display range only (no metric depends on it)
-    /// and is printed in the figure's title and legend.
+    /// the range of all maps of all models on the split, printed in the title and the legend.
+    /// Neither 0 nor the theoretical top (the number of summed levels) is a useful end: the summed
+    /// maps sit in a narrow band well inside [0, levels], so a scale from 0 paints every panel one
+    /// colour. The range is a display choice only: no metric depends on it and it uses no labels.
     func heatmapGrid(sampleIndices: [Int], cellSize: Int) throws -> ByteImage {
-        let observed = runs.compactMap(\.entry.mapMaximumObserved).max().map(Float.init)
-        let top = observed.flatMap { $0 > 0 ? $0 : nil } ?? (runs.map(\.mapMaximum).max() ?? 1)
-        let scale = try ColorScale(lo: 0, hi: top)
+        let lo = Float(runs.compactMap(\.entry.mapMinimum).min() ?? 0)
+        let hi = Float(runs.compactMap(\.entry.mapMaximumObserved).max() ?? 1)
+        let scale = hi > lo ? try ColorScale(lo: lo, hi: hi) : try ColorScale(lo: lo, hi: lo + 1)
         let renderer = HeatmapRenderer(colormap: .jet, scale: scale, alpha: 0.6)
         let panel = RGBColor(gray: 48)
         var rows: [[ByteImage]] = [], rowTitles: [String] = []
@@ -117,7 +117,7 @@ struct EvaluationWriter {
             rowTitles.append("\(item.label == 1 ? "abnormal" : "normal") \(stem.prefix(12))")
         }
         let grid = PanelGrid(
-            title: "Anomaly maps, one scale for all: 0 to \(NumberText.fixed(Double(top), decimals: 2)) (split maximum)",
+            title: "Anomaly maps, one scale for all: \(NumberText.fixed(Double(scale.lo), decimals: 2)) to \(NumberText.fixed(Double(scale.hi), decimals: 2)) (range on this split)",
             columnTitles: ["image"] + runs.map(\.entry.column) + ["ground truth"], rowTitles: rowTitles, rows: rows,
             cellWidth: cellSize, cellHeight: cellSize, spacing: 6, filter: .nearest, background: panel)
         let legend = Legend(colormap: renderer.colormap, scale: scale, title: "map", decimals: 2, background: panel)
