@@ -47,7 +47,7 @@ let package = Package(
         ),
 
         // Method, metrics, imaging
-        .target(name: "MedVMAD", dependencies: ["CLIP", "Tensor", "Checkpoint", "Raster"]),
+        .target(name: "MedVMAD", dependencies: ["CLIP", "Tensor", "Checkpoint", "Raster", "Metrics"]),
         .target(name: "Metrics"),
         .target(name: "MedIO", dependencies: ["CDcmBridge", "CNIfTIShim", "Raster"]),
         .target(name: "Synthesis", dependencies: ["MedIO", "Raster", "CDcmBridge"]),
@@ -72,7 +72,7 @@ let package = Package(
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "FixtureSupport"]),
         .testTarget(name: "RasterTests", dependencies: ["Raster", "FixtureSupport"], exclude: ["make_resize_fixtures.py", "make_colormap_fixtures.py"]),
         .testTarget(name: "CLIPTests", dependencies: ["CLIP", "FixtureSupport"], exclude: ["make_tokenizer_fixtures.py"]),
-        .testTarget(name: "MedVMADTests", dependencies: ["MedVMAD", "FixtureSupport"]),
+        .testTarget(name: "MedVMADTests", dependencies: ["MedVMAD", "Metrics", "FixtureSupport"]),
         .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "MedIO", "Raster", "FixtureSupport"]),
         .testTarget(name: "MedIOTests", dependencies: ["MedIO", "FixtureSupport"], exclude: ["check_dicom_outputs.py", "make_dicom_reference.py", "make_nifti_reference.py"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "FixtureSupport"]),

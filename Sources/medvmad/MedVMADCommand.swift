@@ -9,6 +9,7 @@ struct MedVMADCommand: ParsableCommand {
         subcommands: [
             TrainCommand.self,
             InferCommand.self,
+            EvalCommand.self,
             ImportCommand.self,
             WeightsCommand.self,
             SampleDataCommand.self,
