@@ -104,11 +104,14 @@ public struct NiftiReference: Sendable {
     public var rasAffine: [Double]
     public var qformCode: Int
     public var sformCode: Int
+    /// The header's qform and sform fields verbatim, so outputs copy them exactly (nil: derive from `rasAffine`).
+    public var geometry: NiftiGeometry?
 
-    public init(path: String, rasAffine: [Double], qformCode: Int, sformCode: Int) {
+    public init(path: String, rasAffine: [Double], qformCode: Int, sformCode: Int, geometry: NiftiGeometry? = nil) {
         self.path = path
         self.rasAffine = rasAffine
         self.qformCode = qformCode
         self.sformCode = sformCode
+        self.geometry = geometry
     }
 }

@@ -1,0 +1,59 @@
+import CLIP
+import Foundation
+import Raster
+import Tensor
+
+/// A loaded model ready to score slices: text features computed once, batches of images in, maps out.
+public final class MedVMADInference: @unchecked Sendable {
+    // @unchecked: read-only after load; `infer` allocates its own buffers per call.
+    public let model: MedVMADModel
+    public let manifest: ModelManifest
+    public let modelDirectory: String
+    public let textFeatures: Tensor
+    public let preprocessor: CLIPImagePreprocessor
+
+    /// One slice's result at the model's resolution.
+    public struct SliceResult: Sendable {
+        /// [S·S] smoothed Σ-levels abnormal probability (0 … number of levels).
+        public var map: [Float]
+        public var size: Int
+        public var score: Float
+    }
+
+    public init(model: MedVMADModel, manifest: ModelManifest, modelDirectory: String) {
+        self.model = model
+        self.manifest = manifest
+        self.modelDirectory = modelDirectory
+        textFeatures = model.textFeatures()
+        preprocessor = CLIPImagePreprocessor(imageSize: model.config.imageSize)
+    }
+
+    /// Loads a model folder (see `MedVMADModel.load`).
+    public static func load(modelDirectory: String, className: String? = nil, clipPath: String? = nil) throws -> MedVMADInference {
+        let (model, manifest) = try MedVMADModel.load(modelDirectory: modelDirectory, className: className, clipPath: clipPath)
+        return MedVMADInference(model: model, manifest: manifest, modelDirectory: modelDirectory)
+    }
+
+    public var imageSize: Int { model.config.imageSize }
+
+    /// Scores preprocessed pixels [B, 3, S, S].
+    public func infer(pixels: Tensor) throws -> [SliceResult] {
+        let out = try model.forward(pixels: pixels, textFeatures: textFeatures)
+        let s = imageSize, b = pixels.shape[0]
+        return (0..<b).map { i in SliceResult(map: Array(out.anomalyMaps.data[(i * s * s)..<((i + 1) * s * s)]), size: s, score: out.imageScores[i]) }
+    }
+
+    /// Scores images of any size and mode (resized to S×S with PIL bicubic), `batchSize` at a time.
+    public func infer(images: [ByteImage], batchSize: Int = 8) throws -> [SliceResult] {
+        var results: [SliceResult] = []
+        for start in stride(from: 0, to: images.count, by: max(1, batchSize)) {
+            let chunk = images[start..<min(start + batchSize, images.count)]
+            let pixels = Tensor.stack(try chunk.map { try preprocessor.pixelValues($0) })
+            results += try infer(pixels: pixels)
+        }
+        return results
+    }
+
+    /// The number of levels summed into a map (its largest possible value).
+    public var mapMaximum: Float { Float(model.config.featureLayers.count) }
+}

@@ -1,1 +1,0 @@
-// The Raster module; filled by its issue.
