@@ -52,7 +52,7 @@ final class NodeReader {
     }
 
     func string(_ node: Node, _ path: String) -> String? {
-        guard let scalar = node.scalar, scalar.tag.name != .null else {
+        guard let scalar = node.scalar, node.null == nil else {
             error("\(path): expected a text value, found \(kind(node))", at: node)
             return nil
         }
@@ -122,7 +122,7 @@ final class NodeReader {
         switch node {
         case .mapping: return "a mapping"
         case .sequence: return "a list"
-        case .scalar(let s): return s.tag.name == .null ? "nothing" : "'\(s.string)'"
+        case .scalar(let s): return node.null != nil ? "nothing" : "'\(s.string)'"
         case .alias: return "an alias"
         }
     }
