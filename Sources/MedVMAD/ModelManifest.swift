@@ -16,6 +16,15 @@ public struct ModelManifest: Codable, Sendable, Equatable {
     /// How the learned parameters were produced.
     public var provenance: Provenance
 
+    public init(formatVersion: Int, name: String, description: String, model: MedVMADConfig, clip: CLIPReference, provenance: Provenance) {
+        self.formatVersion = formatVersion
+        self.name = name
+        self.description = description
+        self.model = model
+        self.clip = clip
+        self.provenance = provenance
+    }
+
     public static let fileName = "medvmad.json"
     public static let learnedFileName = "learned.safetensors"
     public static let currentFormat = 1
@@ -31,6 +40,14 @@ public struct ModelManifest: Codable, Sendable, Equatable {
         public var config: CLIPConfig
         /// Where the architecture came from.
         public var configSource: String
+
+        public init(path: String, sha256: String, sizeBytes: Int64, config: CLIPConfig, configSource: String) {
+            self.path = path
+            self.sha256 = sha256
+            self.sizeBytes = sizeBytes
+            self.config = config
+            self.configSource = configSource
+        }
     }
 
     public struct Provenance: Codable, Sendable, Equatable {
@@ -41,6 +58,16 @@ public struct ModelManifest: Codable, Sendable, Equatable {
         public var epochsCompleted: Int
         public var seed: UInt64?
         public var notes: String
+
+        public init(software: String, createdAt: String, trainingData: String?, trainingImages: Int?, epochsCompleted: Int, seed: UInt64?, notes: String) {
+            self.software = software
+            self.createdAt = createdAt
+            self.trainingData = trainingData
+            self.trainingImages = trainingImages
+            self.epochsCompleted = epochsCompleted
+            self.seed = seed
+            self.notes = notes
+        }
     }
 
     static var encoder: JSONEncoder {

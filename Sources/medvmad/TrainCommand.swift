@@ -50,7 +50,7 @@ struct TrainCommand: ParsableCommand {
         if resume, let epochs { config.training.epochs = epochs }
         try config.validate(path: "command line", clip: checkpoint.config)
         let size = ((try FileManager.default.attributesOfItem(atPath: checkpoint.weightsPath))[.size] as? NSNumber)?.int64Value ?? 0
-        let manifest = resumeManifest ?? ModelManifest(
+        let manifest = try resumeManifest ?? ModelManifest(
             formatVersion: ModelManifest.currentFormat, name: (output as NSString).lastPathComponent,
             description: "MedVMAD (\(config.profile)) trained with medvmad on \(dataset.items.count) images of \(data)",
             model: config,
