@@ -58,7 +58,7 @@ let package = Package(
         .target(
             name: "Pipeline",
             dependencies: [
-                "MedVMAD", "MedIO", "Metrics", "Checkpoint", .product(name: "Logging", package: "swift-log"),
+                "MedVMAD", "MedIO", "Metrics", "Checkpoint", "Raster", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"), .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

@@ -16,6 +16,8 @@ public struct PipelineRunner: Sendable {
     public var interactiveProgress: Bool?
     /// Injected clock, so tests can fix times.
     public var clock: @Sendable () -> Date
+    /// Asked between jobs; when true no further job starts (running ones finish and are recorded).
+    public var shouldStop: @Sendable () -> Bool = { false }
 
     public init(spec: PipelineSpec, inputFolders: [String]? = nil, outputRoot: String? = nil, processor: any SeriesProcessor,
                 logger: Logger, interactiveProgress: Bool? = nil, clock: @escaping @Sendable () -> Date = { Date() }) throws(PipelineError) {
@@ -85,7 +87,7 @@ public struct PipelineRunner: Sendable {
             group.enter()
             let thread = Thread { [self] in
                 defer { group.leave() }
-                while storeFailure.withLock({ $0 == nil }) {
+                while storeFailure.withLock({ $0 == nil }) && !shouldStop() {
                     let index = next.withLock { value -> Int in
                         defer { value += 1 }
                         return value
