@@ -126,6 +126,9 @@ struct SpecBuilder {
         if folders.isEmpty && inbox == nil {
             reader.error("ingest: give 'folders' (for run) or 'inbox' (for watch)", at: node)
         }
+        for folder in folders where !FileManager.default.fileExists(atPath: folder) {
+            reader.warning("ingest.folders: \(folder) does not exist (yet)", at: f["folders"])
+        }
         for glob in globs where glob.isEmpty {
             reader.error("ingest.globs: empty pattern", at: f["globs"])
         }
@@ -352,12 +355,6 @@ struct SpecBuilder {
         }
         if e.executor == .slurm && !environment.hasProgram("sbatch") {
             reader.warning("execution.executor: slurm, but sbatch is not on PATH here", at: top["execution"])
-        }
-        if spec.ingest.inbox == nil && spec.ingest.folders.isEmpty {
-            return
-        }
-        for folder in spec.ingest.folders where !FileManager.default.fileExists(atPath: folder) {
-            reader.warning("ingest.folders: \(folder) does not exist (yet)", at: top["ingest"])
         }
     }
 }

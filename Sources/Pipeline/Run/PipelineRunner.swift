@@ -133,6 +133,9 @@ public struct PipelineRunner: Sendable {
                     guard FileManager.default.fileExists(atPath: absolute) else { throw .missingOutput(key: job.inputKey, path: absolute) }
                     return absolute.hasPrefix(outputRoot + "/") ? String(absolute.dropFirst(outputRoot.count + 1)) : absolute
                 }
+                if let send = spec.send {
+                    try DicomSender(stage: send).send(files: outputs.map { $0.hasPrefix("/") ? $0 : outputRoot + "/" + $0 }, key: job.inputKey)
+                }
                 try store.markDone(id, outputs: outputs, now: clock(), duration: clock().timeIntervalSince(started))
                 progress.finished(key: job.inputKey, succeeded: true)
                 return
