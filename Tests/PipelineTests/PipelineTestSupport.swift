@@ -22,8 +22,10 @@ enum PipelineTestSupport {
     /// Writes a small NIfTI volume whose voxels are `seed`, `seed+1`, … (so each file differs).
     static func writeVolume(_ path: String, size: [Int] = [6, 5, 4], seed: Float) throws {
         let count = size.reduce(1, *)
+        // The file's RAS affine; the volume's own geometry is the same grid in LPS (x and y negated).
         let affine: [Double] = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 2, 0, 0, 0, 0, 1]
-        let volume = Volume(size: size, voxels: (0..<count).map { seed + Float($0) }, spacing: [1, 1, 2], indexToPatient: affine,
+        let lps: [Double] = [-1, 0, 0, 0, 0, -1, 0, 0, 0, 0, 2, 0, 0, 0, 0, 1]
+        let volume = Volume(size: size, voxels: (0..<count).map { seed + Float($0) }, spacing: [1, 1, 2], indexToPatient: lps,
                             modality: "", source: .nifti(NiftiReference(path: path, rasAffine: affine, qformCode: 1, sformCode: 1)))
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try NiftiWriter().writeProbabilityMap(volume.voxels, like: volume, to: path)
