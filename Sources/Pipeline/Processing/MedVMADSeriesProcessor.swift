@@ -49,10 +49,10 @@ public final class MedVMADSeriesProcessor: SeriesProcessor {
             let chunk = prepared.slices[start..<min(start + batch, prepared.slices.count)]
             let images = try chunk.map { try ByteImage(width: $0.size, height: $0.size, mode: .gray, pixels: $0.image) }
             let results = try inference.infer(images: images, batchSize: batch)
-            // Maps sum one probability per feature level; dividing by the level count gives 0…1.
+            // Maps and scores sum one probability per feature level; dividing by the level count gives 0…1.
             let scale = 1 / max(inference.mapMaximum, 1)
             maps += results.map { $0.map.map { $0 * scale } }
-            scores += results.map(\.score)
+            scores += results.map { $0.score * scale }
         }
         let probability = try prepared.volumeMap(maps)
         let threshold = Float(spec.infer.threshold)
@@ -60,9 +60,15 @@ public final class MedVMADSeriesProcessor: SeriesProcessor {
         try context.checkDeadline()
 
         var outputs: [String] = []
+        var notes: [String] = []
         let writer = OutputWriter(spec: spec, context: context, volume: volume, probability: probability, mask: mask,
                                   window: prepared.window, inference: inference, key: job.inputKey, modelHash: job.modelHash)
         for output in spec.write.outputs {
+            if output.needsDicomSource, case .nifti = volume.source {
+                // Mixed inputs: DICOM objects need DICOM sources; say so instead of failing the volume.
+                notes.append("\(output.rawValue) not written: the input is NIfTI")
+                continue
+            }
             outputs += try writer.write(output)
         }
         let abnormal = zip(prepared.slices, scores).filter { $0.1 >= threshold }.map(\.0.index)
@@ -73,7 +79,7 @@ public final class MedVMADSeriesProcessor: SeriesProcessor {
             size: volume.size, sliceScores: zip(prepared.slices, scores).map { .init(index: $0.0.index, score: Double($0.1)) },
             skippedSlices: prepared.skipped.map(\.index), abnormalSlices: abnormal,
             maxScore: scores.max().map(Double.init), abnormalVoxels: mask.filter { $0 }.count,
-            warnings: volume.warnings + prepared.warnings, outputs: outputs.map { String($0.dropFirst(context.outputFolder.count + 1)) },
+            warnings: volume.warnings + prepared.warnings + notes, outputs: outputs.map { String($0.dropFirst(context.outputFolder.count + 1)) },
             notice: "Research software; AI generated, not for clinical use.")
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -113,6 +113,14 @@ public struct PipelineRunner: Sendable {
     func runJob(_ job: PipelineJob, store: JobStore, progress: ProgressReporter) throws(PipelineError) {
         guard let id = job.id else { return }
         let folder = outputRoot + "/" + job.outputFolder
+        // The folder is emptied before each attempt, so it must be the job's own: no empty, "." or ".."
+        // component could make it the output root or a parent of other jobs' folders.
+        let components = job.outputFolder.split(separator: "/", omittingEmptySubsequences: false)
+        guard !components.isEmpty, !components.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }) else {
+            try store.markFailed(id, error: "unusable output folder name '\(job.outputFolder)'", final: true, now: clock(), duration: 0)
+            progress.finished(key: job.inputKey, succeeded: false, detail: "unusable output folder name")
+            return
+        }
         let attempts = spec.execution.retries + 1
         var jobLogger = logger
         jobLogger[metadataKey: "job"] = "\(job.inputKey)"
@@ -121,8 +129,10 @@ public struct PipelineRunner: Sendable {
             let started = clock()
             try store.markRunning(id, now: started)
             do {
+                // Each attempt starts from an empty folder: outputs of an earlier, interrupted or
+                // differently configured attempt never mix with this one's.
+                try? FileManager.default.removeItem(atPath: folder)
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-                AtomicOutput.removeLeftovers(in: folder)
                 let context = JobContext(spec: spec, outputRoot: outputRoot, outputFolder: folder, inputFiles: job.inputFileList,
                                          attempt: job.attempts + attempt,
                                          deadline: spec.execution.timeoutSeconds.map { started.addingTimeInterval($0) },
@@ -144,6 +154,10 @@ public struct PipelineRunner: Sendable {
             } catch {
                 lastError = Self.reason(error)
                 let final = attempt == attempts
+                if final {
+                    // A failed job keeps no half set of outputs that could pass for results.
+                    try? FileManager.default.removeItem(atPath: folder)
+                }
                 try store.markFailed(id, error: lastError, final: final, now: clock(), duration: clock().timeIntervalSince(started))
                 if !final { jobLogger.warning("attempt failed, retrying", metadata: ["attempt": "\(attempt)", "reason": "\(lastError)"]) }
             }

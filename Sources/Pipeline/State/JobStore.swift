@@ -93,6 +93,7 @@ public final class JobStore: Sendable {
                     job.state = .skipped
                     job.rule = nil
                     job.error = entry.outcome.summary
+                        + (entry.candidate.problems.isEmpty ? "" : "; series problem: " + entry.candidate.problems.joined(separator: "; "))
                     try job.save(db)
                     plan.skipped.append(job)
                 case .selected(let rule):
