@@ -27,6 +27,7 @@ import Testing
     @Test func killedRunsResumeToExactlyOneCopyOfEveryOutput() throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.harness), "build the harness first: swift build --build-tests")
         let root = try PipelineTestSupport.temporaryFolder("kill")
+        defer { try? FileManager.default.removeItem(atPath: root) }
         let model = root + "/model"
         try PipelineTestSupport.makeStandInModel(at: model)
         let names = (0..<12).map { String(format: "v%02d", $0) }
@@ -82,6 +83,7 @@ import Testing
     @Test func aRunningHarnessLocksOutTheOutputFolderAndNamesItsPID() throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.harness), "build the harness first: swift build --build-tests")
         let root = try PipelineTestSupport.temporaryFolder("lock")
+        defer { try? FileManager.default.removeItem(atPath: root) }
         try PipelineTestSupport.makeStandInModel(at: root + "/model")
         for i in 0..<3 { try PipelineTestSupport.writeVolume("\(root)/in/v\(i).nii.gz", seed: Float(i)) }
         let pipeline = root + "/p.yaml"

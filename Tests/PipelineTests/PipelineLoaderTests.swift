@@ -3,7 +3,7 @@ import Testing
 @testable import Pipeline
 
 /// Pipeline files: every problem found before any study is read, at its line and column.
-@Suite struct PipelineLoaderTests {
+@Suite final class PipelineLoaderTests {
     let folder: String
     let model: String
 
@@ -11,6 +11,10 @@ import Testing
         folder = try PipelineTestSupport.temporaryFolder("loader")
         model = folder + "/model"
         try PipelineTestSupport.makeStandInModel(at: model)
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: folder)
     }
 
     func load(_ yaml: String, cores: Int = 8) -> PipelineLoadResult {

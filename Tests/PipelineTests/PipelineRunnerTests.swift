@@ -22,7 +22,7 @@ final class CallLog: Sendable {
     var all: [String] { keys.withLock { $0 } }
 }
 
-@Suite struct PipelineRunnerTests {
+@Suite final class PipelineRunnerTests {
     let root: String
     let input: String
     let output: String
@@ -39,6 +39,10 @@ final class CallLog: Sendable {
         }
         // Too few slices for the rule below: must be recorded as not selected, not processed.
         try PipelineTestSupport.writeVolume("\(input)/thin.nii.gz", size: [6, 5, 1], seed: 7)
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: root)
     }
 
     func spec(retries: Int = 0, concurrency: Int = 2) throws -> PipelineSpec {

@@ -22,12 +22,13 @@ public struct SeriesDiscovery: Sendable {
         readDicom = ingest.admitsDicom
     }
 
-    /// Scans `folders` recursively.
-    public func discover(folders: [String]) throws(PipelineError) -> Result {
+    /// Scans `folders` recursively. NIfTI keys are paths relative to each folder, or to `base` when
+    /// given (watch passes the inbox, so equal file names in two studies stay apart).
+    public func discover(folders: [String], relativeTo base: String? = nil) throws(PipelineError) -> Result {
         var dicomHeaders: [DicomHeader] = []
         var result = Result(candidates: [], skippedFiles: [])
         for folder in folders {
-            for (path, relative) in try listFiles(folder) {
+            for (path, relative) in try listFiles(folder, base: base) {
                 guard globs.isEmpty || globs.contains(where: { $0.matches(relative) }) else { continue }
                 if NiftiFileName.matches(relative) {
                     result.candidates.append(niftiCandidate(path: path, relative: relative))
@@ -50,19 +51,22 @@ public struct SeriesDiscovery: Sendable {
         return result
     }
 
-    func listFiles(_ folder: String) throws(PipelineError) -> [(String, String)] {
+    func listFiles(_ folder: String, base: String?) throws(PipelineError) -> [(String, String)] {
         let root = URL(fileURLWithPath: folder).standardizedFileURL
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isFolder) else {
             throw .inputUnavailable(path: folder, reason: "no such folder")
         }
-        guard isFolder.boolValue else { return [(root.path, root.lastPathComponent)] }
+        let basePath = base.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? root.path
+        let prefix = basePath.hasSuffix("/") ? basePath : basePath + "/"
+        guard isFolder.boolValue else {
+            return [(root.path, root.path.hasPrefix(prefix) ? String(root.path.dropFirst(prefix.count)) : root.lastPathComponent)]
+        }
         guard let enumerator = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey],
                                                               options: [.skipsHiddenFiles]) else {
             throw .inputUnavailable(path: folder, reason: "cannot list")
         }
         var files: [(String, String)] = []
-        let prefix = root.path.hasSuffix("/") ? root.path : root.path + "/"
         for case let url as URL in enumerator {
             guard (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true else { continue }
             let path = url.standardizedFileURL.path

@@ -16,6 +16,8 @@ public struct PipelineRunner: Sendable {
     public var interactiveProgress: Bool?
     /// Injected clock, so tests can fix times.
     public var clock: @Sendable () -> Date
+    /// Folder NIfTI keys are relative to (nil: each input folder).
+    public var discoveryBase: String?
     /// Asked between jobs; when true no further job starts (running ones finish and are recorded).
     public var shouldStop: @Sendable () -> Bool = { false }
 
@@ -40,7 +42,7 @@ public struct PipelineRunner: Sendable {
         let store = try JobStore(outputFolder: outputRoot)
         let runID = try store.beginRun(pipeline: spec.path, pid: getpid(), now: clock())
 
-        let discovery = try SeriesDiscovery(ingest: spec.ingest, layout: spec.write.layout).discover(folders: inputFolders)
+        let discovery = try SeriesDiscovery(ingest: spec.ingest, layout: spec.write.layout).discover(folders: inputFolders, relativeTo: discoveryBase)
         if !discovery.skippedFiles.isEmpty {
             logger.notice("files skipped during discovery", metadata: ["count": "\(discovery.skippedFiles.count)"])
         }

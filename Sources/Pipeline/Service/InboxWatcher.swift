@@ -90,6 +90,7 @@ public struct InboxWatcher: Service {
                     var runner = try PipelineRunner(spec: spec, inputFolders: [path], outputRoot: outputRoot, processor: processor,
                                                     logger: logger, interactiveProgress: false)
                     runner.shouldStop = { stop.isSet }
+                    runner.discoveryBase = spec.ingest.inbox
                     continuation.resume(returning: try runner.run().line)
                 } catch {
                     logger.error("study failed", metadata: ["reason": "\(error)"])
