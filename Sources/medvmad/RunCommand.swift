@@ -13,6 +13,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Output folder; replaces 'output:'.") var output: String?
     @Option(help: "local or slurm; replaces execution.executor.") var executor: String?
     @Flag(help: "Debug logging.") var verbose = false
+    @Option(help: .hidden) var worker: Int64?
 
     func run() throws {
         var spec = try PipelineCommandSupport.load(file)
@@ -22,16 +23,20 @@ struct RunCommand: ParsableCommand {
             }
             spec.execution.executor = choice
         }
-        guard spec.execution.executor == .local else {
-            throw PipelineCommandSupport.exitCode(for: .executorUnavailable(name: "slurm", reason: "not implemented in this version; run with --executor local"))
-        }
         Terminal.configureThreads(spec.execution.blasThreads)
         let logger = PipelineCommandSupport.logger("medvmad.run", verbose: verbose)
         let summary: RunSummary
         do {
             let processor = MedVMADSeriesProcessor(spec: spec)
-            let runner = try PipelineRunner(spec: spec, inputFolders: inputs.isEmpty ? nil : inputs.map { URL(fileURLWithPath: $0).path },
+            var runner = try PipelineRunner(spec: spec, inputFolders: inputs.isEmpty ? nil : inputs.map { URL(fileURLWithPath: $0).path },
                                             outputRoot: output, processor: processor, logger: logger)
+            if let worker {
+                // One task of a Slurm array: serve the coordinating run, then stop.
+                let count = try runner.runWorker(runID: worker)
+                print("worker for run \(worker): \(count) job(s) processed")
+                return
+            }
+            runner.workerCommand = [Self.executablePath, "run", spec.path, "--output", runner.outputRoot]
             summary = try runner.run()
         } catch {
             throw PipelineCommandSupport.exitCode(for: error)
@@ -39,5 +44,12 @@ struct RunCommand: ParsableCommand {
         print(summary.line)
         for failure in summary.failures { print("failed: \(failure.key): \(failure.reason)") }
         if summary.failed > 0 { throw ExitCode(PipelineCommandSupport.jobsFailedExit) }
+    }
+
+    /// This binary, absolute, for the Slurm workers to call.
+    static var executablePath: String {
+        let link = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        if link != "/proc/self/exe", FileManager.default.isExecutableFile(atPath: link) { return link }
+        return URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
     }
 }

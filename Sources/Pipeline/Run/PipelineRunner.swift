@@ -16,6 +16,8 @@ public struct PipelineRunner: Sendable {
     public var interactiveProgress: Bool?
     /// Injected clock, so tests can fix times.
     public var clock: @Sendable () -> Date
+    /// The command a Slurm array task runs (`medvmad run FILE --output DIR`); `--worker RUN_ID` is appended.
+    public var workerCommand: [String] = []
     /// Folder NIfTI keys are relative to (nil: each input folder).
     public var discoveryBase: String?
     /// Asked between jobs; when true no further job starts (running ones finish and are recorded).
@@ -41,7 +43,36 @@ public struct PipelineRunner: Sendable {
         defer { lock.release() }
         let store = try JobStore(outputFolder: outputRoot)
         let runID = try store.beginRun(pipeline: spec.path, pid: getpid(), now: clock())
+        let planned = try plan(store: store)
+        switch spec.execution.executor {
+        case .local:
+            try execute(planned.plan.toRun, store: store)
+        case .slurm:
+            try SlurmExecutor(runner: self, runID: runID).execute(planned.plan.toRun, store: store)
+        }
+        let summary = try finish(store: store, keys: planned.keys, ran: Set(planned.plan.toRun.map(\.inputKey)))
+        try store.endRun(runID, now: clock())
+        return summary
+    }
 
+    /// Worker mode (one Slurm array task): claims pending jobs of run `runID` from the job table until
+    /// none is left. Takes no folder lock: the coordinating run holds it for the whole array.
+    public func runWorker(runID: Int64) throws(PipelineError) -> Int {
+        let store = try JobStore(outputFolder: outputRoot)
+        guard try store.runIsActive(runID) else {
+            throw .executorUnavailable(name: "slurm", reason: "run \(runID) in \(outputRoot) is not active; workers only serve a running coordinator")
+        }
+        let progress = ProgressReporter(total: 0, logger: logger, interactive: false)
+        var count = 0
+        while !shouldStop(), let job = try store.claimNext(now: clock()) {
+            try runJob(job, store: store, progress: progress)
+            count += 1
+        }
+        return count
+    }
+
+    /// Discovery, selection and reconciliation with the job table.
+    func plan(store: JobStore) throws(PipelineError) -> (plan: JobStore.Plan, keys: Set<String>) {
         let discovery = try SeriesDiscovery(ingest: spec.ingest, layout: spec.write.layout).discover(folders: inputFolders, relativeTo: discoveryBase)
         if !discovery.skippedFiles.isEmpty {
             logger.notice("files skipped during discovery", metadata: ["count": "\(discovery.skippedFiles.count)"])
@@ -54,17 +85,16 @@ public struct PipelineRunner: Sendable {
         let plan = try store.reconcile(entries, modelHash: modelHash, now: clock())
         logger.info("run planned", metadata: ["series": "\(entries.count)", "to_run": "\(plan.toRun.count)",
                                               "up_to_date": "\(plan.upToDate.count)", "not_selected": "\(plan.skipped.count)"])
+        return (plan, Set(entries.map(\.candidate.key)))
+    }
 
-        try execute(plan.toRun, store: store)
-
-        let jobs = try store.jobs()
-        let discoveredKeys = Set(entries.map(\.candidate.key))
-        let current = jobs.filter { discoveredKeys.contains($0.inputKey) }
-        let ranKeys = Set(plan.toRun.map(\.inputKey))
-        var summary = RunSummary(discovered: entries.count)
+    /// Summary and report over the jobs discovered this time.
+    func finish(store: JobStore, keys: Set<String>, ran: Set<String>) throws(PipelineError) -> RunSummary {
+        let current = try store.jobs().filter { keys.contains($0.inputKey) }
+        var summary = RunSummary(discovered: keys.count)
         for job in current {
             switch job.state {
-            case .done: if ranKeys.contains(job.inputKey) { summary.completed += 1 } else { summary.upToDate += 1 }
+            case .done: if ran.contains(job.inputKey) { summary.completed += 1 } else { summary.upToDate += 1 }
             case .failed, .pending, .running:
                 summary.failed += 1
                 summary.failures.append(.init(key: job.inputKey, reason: job.error ?? "not finished"))
@@ -72,7 +102,6 @@ public struct PipelineRunner: Sendable {
             }
         }
         try RunReport(spec: spec, jobs: current).write(to: outputRoot)
-        try store.endRun(runID, now: clock())
         return summary
     }
 

@@ -31,7 +31,7 @@ public struct ScheduleUnits: Sendable {
     /// child holding an inherited lock on that file would otherwise lock itself out.
     public var guardLock: String { output + "/.schedule.lock" }
 
-    static func quote(_ text: String) -> String {
+    public static func quote(_ text: String) -> String {
         text.allSatisfy({ $0.isLetter || $0.isNumber || "/._-+=:".contains($0) }) ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 

@@ -23,7 +23,9 @@ public final class JobStore: Sendable {
         path = outputFolder + "/state.sqlite"
         do {
             var configuration = Configuration()
-            configuration.busyMode = .timeout(10)
+            configuration.busyMode = .timeout(30)
+            // Workers of a Slurm array claim jobs from several processes; GRDB 7 opens write
+            // transactions IMMEDIATE, so read-then-claim in `claimNext` is atomic across processes.
             queue = try DatabaseQueue(path: path, configuration: configuration)
             try Self.migrator.migrate(queue)
         } catch {
@@ -150,11 +152,40 @@ public final class JobStore: Sendable {
         }
     }
 
-    /// Records a failed attempt; `final` decides between failed and pending (a retry follows).
+    /// Records a failed attempt; `final` decides between failed and still running (this worker
+    /// retries at once, so no other worker may claim the job in between).
     public func markFailed(_ id: Int64, error: String, final: Bool, now: Date, duration: Double) throws(PipelineError) {
         try write { db in
             try db.execute(sql: "UPDATE job SET state = ?, error = ?, finished_at = ?, duration = ? WHERE id = ?",
-                           arguments: [final ? JobState.failed.rawValue : JobState.pending.rawValue, error, now, duration, id])
+                           arguments: [final ? JobState.failed.rawValue : JobState.running.rawValue, error, now, duration, id])
+        }
+    }
+
+    /// Claims the next pending job for a worker process (state `running`); nil when none is left.
+    public func claimNext(now: Date) throws(PipelineError) -> PipelineJob? {
+        try write { db in
+            guard var job = try PipelineJob.filter(Column("state") == JobState.pending.rawValue).order(Column("input_key")).fetchOne(db) else {
+                return nil
+            }
+            job.state = .running
+            job.startedAt = now
+            try job.update(db)
+            return job
+        }
+    }
+
+    /// Marks jobs a dead worker left `running` as failed with `reason`; returns how many.
+    public func failAbandoned(reason: String, now: Date) throws(PipelineError) -> Int {
+        try write { db in
+            try db.execute(sql: "UPDATE job SET state = 'failed', error = ?, finished_at = ? WHERE state = 'running'", arguments: [reason, now])
+            return db.changesCount
+        }
+    }
+
+    /// Whether run `id` exists and has not finished.
+    public func runIsActive(_ id: Int64) throws(PipelineError) -> Bool {
+        try read { db in
+            try Bool.fetchOne(db, sql: "SELECT finished_at IS NULL FROM run WHERE id = ?", arguments: [id]) ?? false
         }
     }
 
