@@ -81,7 +81,7 @@ let package = Package(
         .testTarget(name: "CLIPTests", dependencies: ["CLIP", "FixtureSupport"], exclude: ["make_tokenizer_fixtures.py"]),
         .testTarget(name: "MedVMADTests", dependencies: ["MedVMAD", "FixtureSupport"]),
         .executableTarget(name: "pipeline-kill-harness", dependencies: ["Pipeline"], path: "Tests/PipelineKillHarness"),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "FixtureSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "FixtureSupport"], exclude: ["slurm-loopback.sh"]),
         .testTarget(name: "MedIOTests", dependencies: ["MedIO", "FixtureSupport"], exclude: ["check_dicom_outputs.py", "make_dicom_reference.py", "make_nifti_reference.py"]),
     ],
     cxxLanguageStandard: .cxx17

@@ -1,7 +1,8 @@
 // A test-only runner for the kill-safety test: runs a pipeline file with a trivial processor that
 // writes two outputs per job through the engine's atomic helpers, slowly enough to be killed mid-batch.
 //
-// Usage: pipeline-kill-harness PIPELINE.yaml [DELAY_MS]
+// Usage: pipeline-kill-harness PIPELINE.yaml [DELAY_MS] [--worker RUN_ID]
+// With `executor: slurm` in the pipeline the harness coordinates a Slurm array of itself as workers.
 // Exit: 0 all done, 3 some failed, 1 run-level error (message on stderr).
 import Foundation
 import Logging
@@ -20,7 +21,12 @@ struct SlowCopyProcessor: SeriesProcessor {
     }
 }
 
-let arguments = CommandLine.arguments
+var arguments = CommandLine.arguments
+var workerOf: Int64?
+if let flag = arguments.firstIndex(of: "--worker"), flag + 1 < arguments.count {
+    workerOf = Int64(arguments[flag + 1])
+    arguments.removeSubrange(flag...(flag + 1))
+}
 guard arguments.count >= 2 else {
     FileHandle.standardError.write(Data("usage: pipeline-kill-harness PIPELINE.yaml [DELAY_MS]\n".utf8))
     exit(1)
@@ -30,7 +36,13 @@ var logger = Logger(label: "kill-harness") { StreamLogHandler.standardError(labe
 logger.logLevel = .warning
 do {
     let spec = try PipelineLoader.load(path: arguments[1]).get()
-    let runner = try PipelineRunner(spec: spec, processor: SlowCopyProcessor(delay: delay), logger: logger, interactiveProgress: false)
+    var runner = try PipelineRunner(spec: spec, processor: SlowCopyProcessor(delay: delay), logger: logger, interactiveProgress: false)
+    if let workerOf {
+        print("worker: \(try runner.runWorker(runID: workerOf)) job(s)")
+        exit(0)
+    }
+    let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+    runner.workerCommand = [executable, URL(fileURLWithPath: arguments[1]).standardizedFileURL.path, "\(Int(delay * 1000))"]
     let summary = try runner.run()
     print(summary.line)
     exit(summary.failed > 0 ? 3 : 0)

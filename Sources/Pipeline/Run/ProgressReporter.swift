@@ -32,7 +32,7 @@ public final class ProgressReporter: Sendable {
             c.finished += 1
             if !succeeded { c.failed += 1 }
             let elapsed = Date().timeIntervalSince(c.started)
-            let eta = c.finished > 0 ? elapsed / Double(c.finished) * Double(total - c.finished) : nil
+            let eta = c.finished > 0 && total > 0 ? elapsed / Double(c.finished) * Double(total - c.finished) : nil
             return (c.finished, c.failed, eta)
         }
         if interactive {
@@ -40,10 +40,16 @@ public final class ProgressReporter: Sendable {
             FileHandle.standardError.write(Data(line.utf8))
             counters.withLock { $0.lineShown = true }
             if !succeeded, let detail { FileHandle.standardError.write(Data("\n\(key): \(detail)\n".utf8)) }
-        } else if succeeded {
-            logger.info("job done", metadata: ["job": "\(key)", "progress": "\(finished)/\(total)", "eta_s": "\(Int(eta ?? 0))"])
         } else {
-            logger.error("job failed", metadata: ["job": "\(key)", "progress": "\(finished)/\(total)", "reason": "\(detail ?? "")"])
+            // A Slurm worker does not know the batch size (total 0): it reports counts only.
+            var metadata: Logger.Metadata = ["job": "\(key)", "progress": total > 0 ? "\(finished)/\(total)" : "\(finished)"]
+            if total > 0 { metadata["eta_s"] = "\(Int(eta ?? 0))" }
+            if succeeded {
+                logger.info("job done", metadata: metadata)
+            } else {
+                metadata["reason"] = "\(detail ?? "")"
+                logger.error("job failed", metadata: metadata)
+            }
         }
     }
 
