@@ -17,6 +17,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
     ],
     targets: [
         // C shims
@@ -55,7 +58,11 @@ let package = Package(
         // Glue and CLI
         .target(
             name: "Pipeline",
-            dependencies: ["MedVMAD", "MedIO", "Metrics", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "MedVMAD", "MedIO", "Metrics", "Checkpoint", "Raster", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"), .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
         .executableTarget(
             name: "medvmad",
@@ -63,6 +70,7 @@ let package = Package(
                 "Pipeline", "MedVMAD", "MedIO", "Metrics", "CLIP", "Checkpoint", "Tensor", "Synthesis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
 
@@ -74,6 +82,8 @@ let package = Package(
         .testTarget(name: "CLIPTests", dependencies: ["CLIP", "FixtureSupport"], exclude: ["make_tokenizer_fixtures.py"]),
         .testTarget(name: "MedVMADTests", dependencies: ["MedVMAD", "Metrics", "FixtureSupport"]),
         .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "MedIO", "Raster", "FixtureSupport"]),
+        .executableTarget(name: "pipeline-kill-harness", dependencies: ["Pipeline"], path: "Tests/PipelineKillHarness"),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "FixtureSupport"], exclude: ["slurm-loopback.sh"]),
         .testTarget(name: "MedIOTests", dependencies: ["MedIO", "FixtureSupport"], exclude: ["check_dicom_outputs.py", "make_dicom_reference.py", "make_nifti_reference.py"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "FixtureSupport"]),
     ],

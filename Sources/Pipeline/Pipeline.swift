@@ -1,1 +1,0 @@
-// The Pipeline module; filled by its issue.
