@@ -10,7 +10,7 @@ let dcmtkLibraries: [LinkerSetting] = [
 
 let package = Package(
     name: "medvmad",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "medvmad", targets: ["medvmad"]),
     ],
@@ -50,9 +50,10 @@ let package = Package(
         ),
 
         // Method, metrics, imaging
-        .target(name: "MedVMAD", dependencies: ["CLIP", "Tensor", "Checkpoint", "Raster"]),
+        .target(name: "MedVMAD", dependencies: ["CLIP", "Tensor", "Checkpoint", "Raster", "Metrics"]),
         .target(name: "Metrics"),
         .target(name: "MedIO", dependencies: ["CDcmBridge", "CNIfTIShim", "Raster"]),
+        .target(name: "Synthesis", dependencies: ["MedIO", "Raster", "CDcmBridge"]),
 
         // Glue and CLI
         .target(
@@ -66,7 +67,7 @@ let package = Package(
         .executableTarget(
             name: "medvmad",
             dependencies: [
-                "Pipeline", "MedVMAD", "MedIO", "Metrics", "CLIP", "Checkpoint", "Tensor",
+                "Pipeline", "MedVMAD", "MedIO", "Metrics", "CLIP", "Checkpoint", "Tensor", "Synthesis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -77,12 +78,14 @@ let package = Package(
         .target(name: "FixtureSupport", dependencies: ["Checkpoint", "Tensor"], path: "Tests/FixtureSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "FixtureSupport"]),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "FixtureSupport"]),
-        .testTarget(name: "RasterTests", dependencies: ["Raster", "FixtureSupport"], exclude: ["make_resize_fixtures.py"]),
+        .testTarget(name: "RasterTests", dependencies: ["Raster", "FixtureSupport"], exclude: ["make_resize_fixtures.py", "make_colormap_fixtures.py"]),
         .testTarget(name: "CLIPTests", dependencies: ["CLIP", "FixtureSupport"], exclude: ["make_tokenizer_fixtures.py"]),
-        .testTarget(name: "MedVMADTests", dependencies: ["MedVMAD", "FixtureSupport"]),
+        .testTarget(name: "MedVMADTests", dependencies: ["MedVMAD", "Metrics", "FixtureSupport"]),
+        .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "MedIO", "Raster", "FixtureSupport"]),
         .executableTarget(name: "pipeline-kill-harness", dependencies: ["Pipeline"], path: "Tests/PipelineKillHarness"),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "FixtureSupport"], exclude: ["slurm-loopback.sh"]),
         .testTarget(name: "MedIOTests", dependencies: ["MedIO", "FixtureSupport"], exclude: ["check_dicom_outputs.py", "make_dicom_reference.py", "make_nifti_reference.py"]),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics", "FixtureSupport"]),
     ],
     cxxLanguageStandard: .cxx17
 )

@@ -1,38 +1,58 @@
 extension ByteImage {
     /// The image resized to `width`×`height` exactly as Pillow's `Image.resize(size, filter)` does.
     ///
-    /// Bilinear and bicubic run Pillow's two separable passes (horizontal, then vertical; a pass
-    /// is skipped when its axis keeps its size), with the kernel widened by the scale factor when
+    /// Bilinear and bicubic run Pillow's two separable passes (horizontal then vertical, or
+    /// vertical first when the height shrinks much more than the width, as Pillow chooses; a pass
+    /// is skipped when its axis keeps its size and span), with the kernel widened by the scale factor when
     /// shrinking (antialiasing), weights in 22-bit fixed point, and rounding and clamping to 8 bits
     /// after each pass. RGBA is resampled premultiplied by alpha and unpremultiplied afterwards, as
     /// Pillow does (identity for opaque images). Nearest picks source pixels the way Pillow's
     /// affine scaling does.
-    public func resized(width outWidth: Int, height outHeight: Int, filter: ResampleFilter = .bicubic) throws -> ByteImage {
+    ///
+    /// `box` selects the source region (Pillow's `box` argument); nil means the whole image.
+    public func resized(width outWidth: Int, height outHeight: Int, filter: ResampleFilter = .bicubic,
+                        box: ResampleBox? = nil) throws -> ByteImage {
         guard outWidth > 0, outHeight > 0 else {
             throw RasterError.invalidSize(reason: "cannot resize to \(outWidth)×\(outHeight)")
         }
-        if outWidth == width && outHeight == height { return self }
-        if filter == .nearest { return nearestScaled(width: outWidth, height: outHeight) }
+        let whole = ResampleBox.whole(width: width, height: height)
+        let box = box ?? whole
+        try box.validate(width: width, height: height)
+        if outWidth == width && outHeight == height && box == whole { return self }
+        if filter == .nearest { return nearestScaled(width: outWidth, height: outHeight, box: box) }
         if mode == .rgba {
-            return premultiplied().convolved(width: outWidth, height: outHeight, filter: filter).unpremultiplied()
+            return premultiplied().convolved(width: outWidth, height: outHeight, filter: filter, box: box).unpremultiplied()
         }
-        return convolved(width: outWidth, height: outHeight, filter: filter)
+        return convolved(width: outWidth, height: outHeight, filter: filter, box: box)
     }
 
-    /// Pillow's `ImagingResampleInner` for the whole image: horizontal pass over the rows the
-    /// vertical pass will read, then the vertical pass.
-    private func convolved(width outWidth: Int, height outHeight: Int, filter: ResampleFilter) -> ByteImage {
-        let horizontal = ResampleCoefficients(inSize: width, in0: 0, in1: Double(width), outSize: outWidth, filter: filter)
-        var vertical = ResampleCoefficients(inSize: height, in0: 0, in1: Double(height), outSize: outHeight, filter: filter)
+    /// Pillow's `ImagingResampleInner`: a horizontal pass over only the rows the vertical pass
+    /// will read, then the vertical pass; a pass is skipped when its axis keeps size and span.
+    private func convolved(width outWidth: Int, height outHeight: Int, filter: ResampleFilter, box: ResampleBox) -> ByteImage {
+        let horizontal = ResampleCoefficients(inSize: width, in0: box.x0, in1: box.x1, outSize: outWidth, filter: filter)
+        var vertical = ResampleCoefficients(inSize: height, in0: box.y0, in1: box.y1, outSize: outHeight, filter: filter)
+        let needHorizontal = outWidth != width || box.x0 != 0 || box.x1 != Float(outWidth)
+        let needVertical = outHeight != height || box.y0 != 0 || box.y1 != Float(outHeight)
+        if needHorizontal && needVertical && ResampleCoefficients.verticalPassFirst(
+            inWidth: width, inHeight: height, outWidth: outWidth, outHeight: outHeight) {
+            // Vertical pass over only the columns the horizontal pass will read, then horizontal.
+            var horizontal = horizontal
+            let firstColumn = horizontal.first[0]
+            let endColumn = horizontal.first[outWidth - 1] + horizontal.count[outWidth - 1]
+            for i in 0..<outWidth { horizontal.first[i] -= firstColumn }
+            return verticalPass(height: outHeight, columns: firstColumn..<endColumn, coefficients: vertical)
+                .horizontalPass(rows: 0..<outHeight, width: outWidth, coefficients: horizontal)
+        }
         var current = self
-        if outWidth != width {
+        if needHorizontal {
+            // Horizontal pass over only the rows the vertical pass will read.
             let firstRow = vertical.first[0]
             let endRow = vertical.first[outHeight - 1] + vertical.count[outHeight - 1]
             for i in 0..<outHeight { vertical.first[i] -= firstRow }
             current = horizontalPass(rows: firstRow..<endRow, width: outWidth, coefficients: horizontal)
         }
-        if outHeight != height {
-            current = current.verticalPass(height: outHeight, coefficients: vertical)
+        if needVertical {
+            current = current.verticalPass(height: outHeight, columns: 0..<current.width, coefficients: vertical)
         }
         return current
     }
@@ -83,12 +103,17 @@ extension ByteImage {
         return ByteImage(uncheckedWidth: outWidth, height: rows.count, mode: mode, pixels: out)
     }
 
-    private func verticalPass(height outHeight: Int, coefficients: ResampleCoefficients) -> ByteImage {
-        let rowLength = width * channels
+    /// The vertical pass over input columns `columns` (all of them, or those the horizontal
+    /// pass will read when it runs second).
+    private func verticalPass(height outHeight: Int, columns: Range<Int>, coefficients: ResampleCoefficients) -> ByteImage {
+        let c = channels
+        let inRowLength = width * c
+        let outRowLength = columns.count * c
+        let columnOffset = columns.lowerBound * c
         let kernelSize = coefficients.kernelSize
         let half = 1 << (ResampleCoefficients.precisionBits - 1)
         let weights = coefficients.fixedPoint()
-        var out = [UInt8](repeating: 0, count: outHeight * rowLength)
+        var out = [UInt8](repeating: 0, count: outHeight * outRowLength)
         pixels.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 weights.withUnsafeBufferPointer { k in
@@ -96,27 +121,27 @@ extension ByteImage {
                         let lo = coefficients.first[yy]
                         let n = coefficients.count[yy]
                         let kBase = yy * kernelSize
-                        for i in 0..<rowLength {
+                        for i in 0..<outRowLength {
                             var sum = half
-                            var at = lo * rowLength + i
+                            var at = lo * inRowLength + columnOffset + i
                             for j in 0..<n {
                                 sum += Int(src[at]) * Int(k[kBase + j])
-                                at += rowLength
+                                at += inRowLength
                             }
-                            dst[yy * rowLength + i] = ByteImage.clip8(sum)
+                            dst[yy * outRowLength + i] = ByteImage.clip8(sum)
                         }
                     }
                 }
             }
         }
-        return ByteImage(uncheckedWidth: width, height: outHeight, mode: mode, pixels: out)
+        return ByteImage(uncheckedWidth: columns.count, height: outHeight, mode: mode, pixels: out)
     }
 
     /// Pillow's `ImagingScaleAffine`: source coordinates stepped by accumulation in double
     /// precision from the centre of the first output pixel, truncated to integers.
-    private func nearestScaled(width outWidth: Int, height outHeight: Int) -> ByteImage {
-        let xs = ByteImage.nearestIndices(inSize: width, outSize: outWidth)
-        let ys = ByteImage.nearestIndices(inSize: height, outSize: outHeight)
+    private func nearestScaled(width outWidth: Int, height outHeight: Int, box: ResampleBox) -> ByteImage {
+        let xs = ByteImage.nearestIndices(inSize: width, in0: box.x0, in1: box.x1, outSize: outWidth)
+        let ys = ByteImage.nearestIndices(inSize: height, in0: box.y0, in1: box.y1, outSize: outHeight)
         let c = channels
         var out = [UInt8](repeating: 0, count: outWidth * outHeight * c)
         pixels.withUnsafeBufferPointer { src in
@@ -131,11 +156,11 @@ extension ByteImage {
         return ByteImage(uncheckedWidth: outWidth, height: outHeight, mode: mode, pixels: out)
     }
 
-    /// Source index per output index for nearest scaling; −1 where Pillow would leave the pixel
-    /// empty (out of range, which a full-image resize never produces).
-    static func nearestIndices(inSize: Int, outSize: Int) -> [Int] {
-        let step = Double(inSize) / Double(outSize)
-        var position = step * 0.5
+    /// Source index per output index for nearest scaling over the span `[in0, in1)`; −1 where
+    /// Pillow would leave the pixel empty (out of range, which a valid box never produces).
+    static func nearestIndices(inSize: Int, in0: Float, in1: Float, outSize: Int) -> [Int] {
+        let step = Double(in1 - in0) / Double(outSize)
+        var position = Double(in0) + step * 0.5
         var out = [Int](repeating: -1, count: outSize)
         for i in 0..<outSize {
             let index = position < 0 ? -1 : Int(position)

@@ -22,8 +22,11 @@ public struct ByteImage: Sendable, Equatable {
         }
     }
 
+    /// Pixels per row.
     public let width: Int
+    /// Rows.
     public let height: Int
+    /// Channel layout.
     public let mode: Mode
     /// Interleaved samples, `width * height * channels` of them.
     public var pixels: [UInt8]

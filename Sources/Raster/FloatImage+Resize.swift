@@ -2,31 +2,50 @@ extension FloatImage {
     /// The image resized to `width`×`height` as Pillow resizes mode "F" images: the same passes
     /// and weights as the 8-bit path, accumulated in double precision without rounding, stored
     /// as float32 after each pass.
-    public func resized(width outWidth: Int, height outHeight: Int, filter: ResampleFilter = .bicubic) throws -> FloatImage {
+    ///
+    /// `box` selects the source region (Pillow's `box` argument); nil means the whole image.
+    public func resized(width outWidth: Int, height outHeight: Int, filter: ResampleFilter = .bicubic,
+                        box: ResampleBox? = nil) throws -> FloatImage {
         guard outWidth > 0, outHeight > 0 else {
             throw RasterError.invalidSize(reason: "cannot resize to \(outWidth)×\(outHeight)")
         }
-        if outWidth == width && outHeight == height { return self }
+        let whole = ResampleBox.whole(width: width, height: height)
+        let box = box ?? whole
+        try box.validate(width: width, height: height)
+        if outWidth == width && outHeight == height && box == whole { return self }
         if filter == .nearest {
-            let xs = ByteImage.nearestIndices(inSize: width, outSize: outWidth)
-            let ys = ByteImage.nearestIndices(inSize: height, outSize: outHeight)
+            let xs = ByteImage.nearestIndices(inSize: width, in0: box.x0, in1: box.x1, outSize: outWidth)
+            let ys = ByteImage.nearestIndices(inSize: height, in0: box.y0, in1: box.y1, outSize: outHeight)
             var out = [Float](repeating: 0, count: outWidth * outHeight)
             for (yy, y) in ys.enumerated() where y >= 0 {
                 for (xx, x) in xs.enumerated() where x >= 0 { out[yy * outWidth + xx] = values[y * width + x] }
             }
             return FloatImage(uncheckedWidth: outWidth, height: outHeight, values: out)
         }
-        let horizontal = ResampleCoefficients(inSize: width, in0: 0, in1: Double(width), outSize: outWidth, filter: filter)
-        var vertical = ResampleCoefficients(inSize: height, in0: 0, in1: Double(height), outSize: outHeight, filter: filter)
+        let horizontal = ResampleCoefficients(inSize: width, in0: box.x0, in1: box.x1, outSize: outWidth, filter: filter)
+        var vertical = ResampleCoefficients(inSize: height, in0: box.y0, in1: box.y1, outSize: outHeight, filter: filter)
+        let needHorizontal = outWidth != width || box.x0 != 0 || box.x1 != Float(outWidth)
+        let needVertical = outHeight != height || box.y0 != 0 || box.y1 != Float(outHeight)
+        if needHorizontal && needVertical && ResampleCoefficients.verticalPassFirst(
+            inWidth: width, inHeight: height, outWidth: outWidth, outHeight: outHeight) {
+            // Vertical pass over only the columns the horizontal pass will read, then horizontal.
+            var horizontal = horizontal
+            let firstColumn = horizontal.first[0]
+            let endColumn = horizontal.first[outWidth - 1] + horizontal.count[outWidth - 1]
+            for i in 0..<outWidth { horizontal.first[i] -= firstColumn }
+            return verticalPass(height: outHeight, columns: firstColumn..<endColumn, coefficients: vertical)
+                .horizontalPass(rows: 0..<outHeight, width: outWidth, coefficients: horizontal)
+        }
         var current = self
-        if outWidth != width {
+        if needHorizontal {
+            // Horizontal pass over only the rows the vertical pass will read.
             let firstRow = vertical.first[0]
             let endRow = vertical.first[outHeight - 1] + vertical.count[outHeight - 1]
             for i in 0..<outHeight { vertical.first[i] -= firstRow }
             current = horizontalPass(rows: firstRow..<endRow, width: outWidth, coefficients: horizontal)
         }
-        if outHeight != height {
-            current = current.verticalPass(height: outHeight, coefficients: vertical)
+        if needVertical {
+            current = current.verticalPass(height: outHeight, columns: 0..<current.width, coefficients: vertical)
         }
         return current
     }
@@ -53,25 +72,27 @@ extension FloatImage {
         return FloatImage(uncheckedWidth: outWidth, height: rows.count, values: out)
     }
 
-    private func verticalPass(height outHeight: Int, coefficients: ResampleCoefficients) -> FloatImage {
+    /// The vertical pass over input columns `columns`.
+    private func verticalPass(height outHeight: Int, columns: Range<Int>, coefficients: ResampleCoefficients) -> FloatImage {
         let kernelSize = coefficients.kernelSize
-        var out = [Float](repeating: 0, count: outHeight * width)
+        let outWidth = columns.count
+        var out = [Float](repeating: 0, count: outHeight * outWidth)
         values.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 coefficients.weights.withUnsafeBufferPointer { k in
                     for yy in 0..<outHeight {
                         let lo = coefficients.first[yy]
-                        for x in 0..<width {
+                        for x in 0..<outWidth {
                             var sum = 0.0
                             for j in 0..<coefficients.count[yy] {
-                                sum += Double(src[(lo + j) * width + x]) * k[yy * kernelSize + j]
+                                sum += Double(src[(lo + j) * width + columns.lowerBound + x]) * k[yy * kernelSize + j]
                             }
-                            dst[yy * width + x] = Float(sum)
+                            dst[yy * outWidth + x] = Float(sum)
                         }
                     }
                 }
             }
         }
-        return FloatImage(uncheckedWidth: width, height: outHeight, values: out)
+        return FloatImage(uncheckedWidth: outWidth, height: outHeight, values: out)
     }
 }

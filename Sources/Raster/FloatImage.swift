@@ -2,7 +2,9 @@
 ///
 /// Row-major, no padding: the value at (x, y) is `values[y * width + x]`.
 public struct FloatImage: Sendable, Equatable {
+    /// Values per row.
     public let width: Int
+    /// Rows.
     public let height: Int
     /// `width * height` values.
     public var values: [Float]

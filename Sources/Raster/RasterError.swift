@@ -15,6 +15,7 @@ public enum RasterError: Error, CustomStringConvertible, Equatable {
     /// A resize target is not usable.
     case invalidSize(reason: String)
 
+    /// A message naming the file and the problem.
     public var description: String {
         switch self {
         case let .unreadable(path, reason): return "\(path): cannot read: \(reason)"

@@ -27,6 +27,19 @@ public enum BLAS {
         set { openblas_set_num_threads(Int32(max(1, newValue))) }
     }
 
+    /// Runs `body` with OpenBLAS limited to `n` threads, restoring the previous count afterwards.
+    ///
+    /// Used where the caller itself spreads many small products over the cores (attention heads):
+    /// letting OpenBLAS thread each small product as well only adds synchronisation.
+    @inlinable
+    public static func withThreads<R>(_ n: Int, _ body: () throws -> R) rethrows -> R {
+        let previous = threads
+        if previous == n { return try body() }
+        threads = n
+        defer { threads = previous }
+        return try body()
+    }
+
     /// The kernel family OpenBLAS picked at start-up ("Haswell", "SkylakeX", "Cooperlake", …).
     public static var coreName: String {
         guard let p = openblas_get_corename() else { return "unknown" }

@@ -6,7 +6,7 @@ import Foundation
 /// `medvmad weights inspect|convert`.
 struct WeightsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "weights", abstract: "Inspect or convert CLIP weights.",
-                                                    subcommands: [Inspect.self, Convert.self])
+                                                    subcommands: [Inspect.self, Convert.self, Random.self])
 
     struct Inspect: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Describe a CLIP checkpoint: format, dtypes, architecture, parameter count, problems.")
@@ -78,6 +78,33 @@ struct WeightsCommand: ParsableCommand {
             try SafetensorsWriter.write(ckpt.weights.huggingFaceTensors(), metadata: ["format": "pt", "converted_from": (ckpt.weightsPath as NSString).lastPathComponent],
                                         to: (output as NSString).appendingPathComponent("model.safetensors"))
             print("wrote \(output)/config.json and \(output)/model.safetensors (from \(ckpt.format.rawValue), \(ckpt.layout.rawValue) names; config from \(ckpt.configSource))")
+        }
+    }
+
+    struct Random: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write a CLIP-shaped backbone with random weights (for demonstrations and benchmarks; not a pretrained model).")
+        @Option(help: "A Hugging Face config.json describing the architecture.") var config: String?
+        @Option(help: "Or an architecture preset (ViT-B/32, ViT-B/16, ViT-L/14, ViT-L/14@336).") var preset: String?
+        @Option(help: "Random seed.") var seed: UInt64 = 1
+        @Option(help: "Output folder (config.json + model.safetensors).") var output: String
+
+        func run() throws {
+            let clipConfig: CLIPConfig
+            if let config {
+                clipConfig = try CLIPConfig.load(huggingFaceConfig: config)
+            } else if let preset, let p = CLIPConfig.Preset(name: preset) {
+                clipConfig = p.config
+            } else {
+                throw ValidationError("give --config FILE or a known --preset")
+            }
+            let weights = CLIPWeights.random(config: clipConfig, seed: seed)
+            try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+            let data = try JSONSerialization.data(withJSONObject: clipConfig.huggingFaceJSON, options: [.prettyPrinted, .sortedKeys])
+            try data.write(to: URL(fileURLWithPath: (output as NSString).appendingPathComponent("config.json")), options: .atomic)
+            try SafetensorsWriter.write(weights.huggingFaceTensors(), metadata: ["format": "pt", "random_seed": "\(seed)", "note": "random weights, not pretrained"],
+                                        to: (output as NSString).appendingPathComponent("model.safetensors"))
+            print("wrote a random-weight CLIP backbone (seed \(seed)) to \(output)")
         }
     }
 }

@@ -31,10 +31,9 @@ final class PreprocessTests: XCTestCase {
     /// Resizing to a different size goes through PIL bicubic: compare with the Pillow fixture of the
     /// same image resized to 336, normalised independently here.
     func testPixelValuesUsePillowBicubic() throws {
-        let found = Fixtures.files(named: "manifest.json").filter { $0.deletingLastPathComponent().lastPathComponent == "raster" }
-        let dir = try XCTUnwrap(found.first).deletingLastPathComponent()
+        let dir = Fixtures.projectRoot.appendingPathComponent("Tests/Fixtures/raster")
         let resized = try PNGFile.read(dir.appendingPathComponent("out____tiny-clip_image_bicubic_336x336.png").path)
-        let image = try PNGFile.read(dir.appendingPathComponent("../tiny-clip/image.png").path)
+        let image = try PNGFile.read(dir.appendingPathComponent("../tiny-clip/image.png").standardizedFileURL.path)
         let out = try CLIPImagePreprocessor().pixelValues(image)
         let mean: [Float] = [0.48145466, 0.4578275, 0.40821073]
         let std: [Float] = [0.26862954, 0.26130258, 0.27577711]

@@ -150,3 +150,21 @@ final class MedVMADParityTests: XCTestCase {
         }
     }
 }
+
+/// The public code's checkpoint layout imports to the same parameters.
+final class PublicCheckpointImportTests: XCTestCase {
+    func testPublicLayoutImportsToTheFixtureParameters() throws {
+        var checked = 0
+        for set in Fixtures.clipSets {
+            let pth = set.appendingPathComponent("medvmad-seed-layout.pth"), ref = set.appendingPathComponent("medvmad-paper.safetensors")
+            guard FileManager.default.fileExists(atPath: pth.path), FileManager.default.fileExists(atPath: ref.path) else { continue }
+            print("public checkpoint import: \(pth.path)")
+            let c = try MedVMADParityTests.load(ref)
+            let imported = c.model.params.zerosLike()
+            try PublicCheckpointImport.load(path: pth.path, into: imported)
+            for n in imported.names { XCTAssertEqual(imported[n].array, c.model.params[n].array, n) }
+            checked += 1
+        }
+        XCTAssertGreaterThan(checked, 0, "no medvmad-seed-layout.pth found")
+    }
+}

@@ -1,5 +1,6 @@
 import FixtureSupport
 import Foundation
+import Raster
 import XCTest
 
 /// The Pillow reference cases written by `make_resize_fixtures.py` into `Tests/Fixtures/raster`.
@@ -11,6 +12,7 @@ struct RasterManifest: Decodable {
         let filter: String
         let mode: String
         let expected: String
+        let box: [Float]?
     }
     struct ResizeFloat: Decodable {
         let input: String
@@ -20,6 +22,7 @@ struct RasterManifest: Decodable {
         let height: Int
         let filter: String
         let expected: String
+        let box: [Float]?
     }
     struct Convert: Decodable {
         let input: String
@@ -38,12 +41,19 @@ struct RasterManifest: Decodable {
     let convert: [Convert]
     let decode: [Decode]
 
-    /// The manifest and its folder; fails the test when the fixtures are missing.
-    static func load(file: StaticString = #filePath, line: UInt = #line) throws -> (RasterManifest, URL) {
-        let found = Fixtures.files(named: "manifest.json").filter { $0.deletingLastPathComponent().lastPathComponent == "raster" }
-        let url = try XCTUnwrap(found.first, "Tests/Fixtures/raster/manifest.json not found", file: file, line: line)
-        let manifest = try JSONDecoder().decode(RasterManifest.self, from: Data(contentsOf: url))
-        return (manifest, url.deletingLastPathComponent())
+    /// The manifest and its folder. These fixtures belong to the project (made by the in-tree
+    /// script), so they are read from the project's `Tests/Fixtures/raster` even when
+    /// `MEDVMAD_FIXTURES_DIR` points the fixture-set search elsewhere.
+    static func load() throws -> (RasterManifest, URL) {
+        let dir = Fixtures.projectRoot.appendingPathComponent("Tests/Fixtures/raster")
+        let manifest = try JSONDecoder().decode(RasterManifest.self, from: Data(contentsOf: dir.appendingPathComponent("manifest.json")))
+        return (manifest, dir)
+    }
+
+    /// The case's source box, if it has one.
+    static func box(_ values: [Float]?) -> ResampleBox? {
+        guard let v = values, v.count == 4 else { return nil }
+        return ResampleBox(x0: v[0], y0: v[1], x1: v[2], y1: v[3])
     }
 
     /// Raw little-endian float32 values.

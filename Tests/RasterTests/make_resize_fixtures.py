@@ -69,21 +69,27 @@ yy, xx = np.mgrid[0:96, 0:128]
 rgb128 = np.stack([(xx * 2) % 256, (yy * 3) % 256, ((xx + yy) * 5) % 256], -1).astype(np.uint8)
 rgb128[40:50, 60:75] = [250, 10, 10]
 inputs["rgb128x96.png"] = Image.fromarray(rgb128, "RGB")
+inputs["rgb96x128.png"] = Image.fromarray(np.ascontiguousarray(rgb128.transpose(1, 0, 2)), "RGB")
 for name, im in inputs.items():
     save(im, name)
 clip = Image.open(CLIP_IMAGE)
 clip.load()
 
 # ---- resize cases ------------------------------------------------------------------------
-def resize_case(input_name, im, size, filt):
-    out = im.resize(size, FILTERS[filt])
+def resize_case(input_name, im, size, filt, box=None):
+    out = im.resize(size, FILTERS[filt], box=box)
     stem = os.path.splitext(input_name)[0].replace("/", "_").replace(".", "_")
-    name = save(out, f"out_{stem}_{filt}_{size[0]}x{size[1]}.png")
-    manifest["resize"].append({"input": input_name, "width": size[0], "height": size[1], "filter": filt,
-                               "mode": im.mode, "expected": name})
+    tag = "" if box is None else "_box" + "_".join(str(v).replace(".", "p") for v in box)
+    name = save(out, f"out_{stem}_{filt}_{size[0]}x{size[1]}{tag}.png")
+    case = {"input": input_name, "width": size[0], "height": size[1], "filter": filt, "mode": im.mode, "expected": name}
+    if box is not None:
+        case["box"] = list(box)
+    manifest["resize"].append(case)
 
 
-small_sizes = [(7, 5), (64, 48), (23, 40), (50, 17), (10, 31), (11, 9), (46, 34), (1, 1), (3, 60)]
+# (40, 5) and (30, 10): the height shrinks much more than the width, so Pillow runs the vertical
+# pass first.
+small_sizes = [(7, 5), (64, 48), (23, 40), (50, 17), (10, 31), (11, 9), (46, 34), (1, 1), (3, 60), (40, 5), (30, 10)]
 for name in ["rgb23x17.png", "gray23x17.png", "rgba23x17.png"]:
     for size in small_sizes:
         for filt in FILTERS:
@@ -91,23 +97,38 @@ for name in ["rgb23x17.png", "gray23x17.png", "rgba23x17.png"]:
 for filt in FILTERS:
     resize_case("gray240.png", inputs["gray240.png"], (56, 56), filt)     # 240 → 56, the model-size shrink
     resize_case("rgb128x96.png", inputs["rgb128x96.png"], (84, 84), filt)  # 512 → 336 ratio, scaled down
+    resize_case("rgb96x128.png", inputs["rgb96x128.png"], (84, 84), filt)  # portrait: vertical pass first
 resize_case("gray240.png", inputs["gray240.png"], (336, 336), "bicubic")  # 240 → 336, the brain slices
 resize_case("gray240.png", inputs["gray240.png"], (336, 336), "bilinear")  # masks at 240 → 336
 # The CLIP fixture image (outside this folder) to 336×336.
 resize_case("../tiny-clip/image.png", clip, (336, 336), "bicubic")
+
+# Source boxes (Pillow's `box`): sub-regions, fractional edges, one axis only, and a box that
+# keeps the width so only the vertical pass runs.
+BOXES = [((2, 3, 20, 15), (9, 6)), ((0.5, 1.25, 22.5, 16.75), (30, 20)), ((5, 0, 18, 17), (13, 17)),
+         ((0, 2, 23, 12), (23, 10)), ((3.3, 2.7, 11.9, 9.1), (40, 3))]
+for name in ["rgb23x17.png", "gray23x17.png", "rgba23x17.png"]:
+    for box, size in BOXES:
+        for filt in FILTERS:
+            resize_case(name, inputs[name], size, filt, box)
 
 # ---- float ("F") resize ------------------------------------------------------------------
 fmap = (rng.randn(17, 23) * 3.0).astype(np.float32)
 fmap[5:9, 5:9] = 40.0
 fmap.tofile(os.path.join(OUT, "map23x17.f32"))
 fim = Image.fromarray(fmap, "F")
-for size in [(7, 5), (64, 48), (23, 40), (50, 17), (56, 56)]:
+for size, box in [((7, 5), None), ((64, 48), None), ((23, 40), None), ((50, 17), None), ((56, 56), None)] + \
+        [(size, box) for box, size in BOXES]:
     for filt in FILTERS:
-        out = np.asarray(fim.resize(size, FILTERS[filt]), dtype=np.float32)
-        name = f"out_map23x17_{filt}_{size[0]}x{size[1]}.f32"
+        out = np.asarray(fim.resize(size, FILTERS[filt], box=box), dtype=np.float32)
+        tag = "" if box is None else "_box" + "_".join(str(v).replace(".", "p") for v in box)
+        name = f"out_map23x17_{filt}_{size[0]}x{size[1]}{tag}.f32"
         out.tofile(os.path.join(OUT, name))
-        manifest["resize_float"].append({"input": "map23x17.f32", "input_width": 23, "input_height": 17,
-                                         "width": size[0], "height": size[1], "filter": filt, "expected": name})
+        case = {"input": "map23x17.f32", "input_width": 23, "input_height": 17,
+                "width": size[0], "height": size[1], "filter": filt, "expected": name}
+        if box is not None:
+            case["box"] = list(box)
+        manifest["resize_float"].append(case)
 
 # ---- conversions -------------------------------------------------------------------------
 for name in ["rgb23x17.png", "rgba23x17.png", "rgb128x96.png"]:
@@ -127,10 +148,15 @@ def chunk(kind, data):
     return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body) & 0xFFFFFFFF)
 
 
-def write_png(name, width, height, bit_depth, color_type, rows, plte=None, trns=None):
-    """rows: list of bytes objects, each one filtered-type-0 scanline without the filter byte."""
-    raw = b"".join(b"\x00" + r for r in rows)
-    data = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, bit_depth, color_type, 0, 0, 0))
+def write_png(name, width, height, bit_depth, color_type, rows, plte=None, trns=None, interlaced=False):
+    """rows: list of bytes objects, each one filtered-type-0 scanline without the filter byte.
+    With `interlaced`, `rows` is instead a list of passes, each a list of such scanlines."""
+    if interlaced:
+        raw = b"".join(b"\x00" + r for p in rows for r in p)
+    else:
+        raw = b"".join(b"\x00" + r for r in rows)
+    data = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, bit_depth, color_type, 0, 0,
+                                                                   1 if interlaced else 0))
     if plte is not None:
         data += chunk(b"PLTE", plte)
     if trns is not None:
@@ -185,6 +211,31 @@ for depth in (4, 8):
     decode_cases.append(write_png(f"png_palette{depth}.png", W, H, depth, 3, [pack_bits(r, depth) for r in idx], plte=palette))
     decode_cases.append(write_png(f"png_palette{depth}_trns.png", W, H, depth, 3, [pack_bits(r, depth) for r in idx],
                                   plte=palette, trns=bytes([0, 128, 255, 7])))
+# Adam7 interlacing: seven passes over (x0, y0, dx, dy) subsampled grids.
+ADAM7 = [(0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2)]
+
+
+def adam7(values, depth):
+    """values: [H, W] or [H, W, C] samples; returns the passes' packed scanlines."""
+    passes = []
+    for x0, y0, dx, dy in ADAM7:
+        sub = values[y0::dy, x0::dx]
+        if sub.shape[0] == 0 or sub.shape[1] == 0:
+            passes.append([])
+            continue
+        if depth < 8:
+            passes.append([pack_bits(r, depth) for r in sub])
+        else:
+            passes.append([r.tobytes() for r in sub])
+    return passes
+
+
+rgba_i = rng.randint(0, 256, size=(H, W, 4)).astype(np.uint8)
+decode_cases.append(write_png("png_rgba8_interlaced.png", W, H, 8, 6, adam7(rgba_i, 8), interlaced=True))
+gray2_i = rng.randint(0, 4, size=(H, W))
+decode_cases.append(write_png("png_gray2_interlaced.png", W, H, 2, 0, adam7(gray2_i, 2), interlaced=True))
+rgb16_i = rng.randint(0, 65536, size=(H, W, 3)).astype(">u2")
+decode_cases.append(write_png("png_rgb16_interlaced.png", W, H, 16, 2, adam7(rgb16_i, 16), interlaced=True))
 for name in decode_cases:
     im = Image.open(os.path.join(OUT, name))
     has_alpha = im.mode in ("LA", "RGBA", "PA") or "transparency" in im.info

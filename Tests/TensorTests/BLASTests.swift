@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 @testable import Tensor
 
@@ -39,5 +40,25 @@ final class BLASTests: XCTestCase {
         XCTAssertEqual(t.transposed(), Tensor(shape: [3, 2], data: [1, 4, 2, 5, 3, 6]))
         XCTAssertEqual(Tensor.stack([t, t]).shape, [2, 2, 3])
         XCTAssertEqual(Tensor.stack([t, t]).slice(1), t)
+    }
+}
+
+final class FastMathTests: XCTestCase {
+    /// The vector exponential stays within 4 ulp-scale relative error of libm over the range softmax and GELU use.
+    func testExpMatchesLibm() {
+        var worst: Double = 0
+        var x: Float = -87
+        while x < 88 {
+            let ref = Foundation.exp(Double(x))
+            let got = Double(FastMath.exp(x))
+            worst = max(worst, abs(got - ref) / ref)
+            x += 0.0137
+        }
+        XCTAssertLessThan(worst, 4.8e-7, "relative error of FastMath.exp")
+        var v = [Float](repeating: 0, count: 19)
+        let inp: [Float] = (0..<19).map { Float($0) * 0.5 - 4 }
+        let sum = FastMath.expSum(out: &v, inp: inp, count: 19, shift: -1)
+        for i in 0..<19 { XCTAssertEqual(v[i], expf(inp[i] - 1), accuracy: expf(inp[i] - 1) * 1e-6) }
+        XCTAssertEqual(sum, v.reduce(0, +), accuracy: 1e-4)
     }
 }

@@ -7,10 +7,14 @@ import Tensor
 public struct CLIPImagePreprocessor: Sendable, Equatable {
     /// Per-channel values for red, green and blue.
     public struct ChannelValues: Sendable, Equatable {
+        /// Red channel value.
         public var red: Float
+        /// Green channel value.
         public var green: Float
+        /// Blue channel value.
         public var blue: Float
 
+        /// Values for the three channels.
         public init(red: Float, green: Float, blue: Float) {
             self.red = red
             self.green = green
@@ -31,13 +35,16 @@ public struct CLIPImagePreprocessor: Sendable, Equatable {
 
     /// Output side length S.
     public var imageSize: Int
+    /// Subtracted from each channel after scaling to 0…1.
     public var mean: ChannelValues
+    /// Divides each channel after the mean is subtracted.
     public var std: ChannelValues
     /// Filter for images (PIL bicubic in the reference loaders).
     public var imageFilter: ResampleFilter
     /// Filter for masks (PIL bilinear for MedVMAD/AnomalyCLIP; nearest for MVFA).
     public var maskFilter: ResampleFilter
 
+    /// A preprocessor; the defaults are those of MedVMAD/AnomalyCLIP with ViT-L/14@336.
     public init(imageSize: Int = CLIPImagePreprocessor.defaultImageSize,
                 mean: ChannelValues = CLIPImagePreprocessor.openAIMean,
                 std: ChannelValues = CLIPImagePreprocessor.openAIStd,

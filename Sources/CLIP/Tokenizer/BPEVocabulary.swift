@@ -11,7 +11,9 @@ public struct BPEVocabulary: Sendable {
     public static let clipMergeCount = 48_894
     /// 256 bytes + 256 bytes with `</w>` + merges + 2 special tokens.
     public static let clipVocabularySize = 49_408
+    /// The start-of-text token's spelling (OpenAI's; open_clip spells it `<start_of_text>`, same id).
     public static let startOfTextToken = "<|startoftext|>"
+    /// The end-of-text token's spelling.
     public static let endOfTextToken = "<|endoftext|>"
     /// Name of the vocabulary file shipped as a resource of the CLIP module.
     public static let bundledResourceName = "bpe_simple_vocab_16e6.txt.gz"
@@ -187,20 +189,27 @@ public struct BPEVocabulary: Sendable {
                                     path: String) throws -> [(Range<Int>, Range<Int>)] {
         var out: [(Range<Int>, Range<Int>)] = []
         out.reserveCapacity(lines.count)
-        for (offset, line) in lines.enumerated() {
-            var fields: [Range<Int>] = []
-            var i = line.lowerBound
-            while i < line.upperBound && fields.count <= 2 {
-                while i < line.upperBound && (bytes[i] == 0x20 || bytes[i] == 0x0D || bytes[i] == 0x09) { i += 1 }
-                let start = i
-                while i < line.upperBound && bytes[i] != 0x20 && bytes[i] != 0x0D && bytes[i] != 0x09 { i += 1 }
-                if i > start { fields.append(start..<i) }
+        try bytes.withUnsafeBufferPointer { buf in
+            func isSeparator(_ b: UInt8) -> Bool { b == 0x20 || b == 0x0D || b == 0x09 }
+            for (offset, line) in lines.enumerated() {
+                // Exactly two fields: skip separators, field, separators, field, separators, end.
+                var i = line.lowerBound
+                let end = line.upperBound
+                while i < end && isSeparator(buf[i]) { i += 1 }
+                let leftStart = i
+                while i < end && !isSeparator(buf[i]) { i += 1 }
+                let left = leftStart..<i
+                while i < end && isSeparator(buf[i]) { i += 1 }
+                let rightStart = i
+                while i < end && !isSeparator(buf[i]) { i += 1 }
+                let right = rightStart..<i
+                while i < end && isSeparator(buf[i]) { i += 1 }
+                guard !left.isEmpty, !right.isEmpty, i == end else {
+                    throw CLIPTokenizerError.notCLIPVocabulary(
+                        path: path, reason: "line \(firstLineNumber + offset) is \(String(decoding: bytes[line], as: UTF8.self).debugDescription), not two symbols")
+                }
+                out.append((left, right))
             }
-            guard fields.count == 2 else {
-                throw CLIPTokenizerError.notCLIPVocabulary(
-                    path: path, reason: "line \(firstLineNumber + offset) is \(String(decoding: bytes[line], as: UTF8.self).debugDescription), not two symbols")
-            }
-            out.append((fields[0], fields[1]))
         }
         return out
     }

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// OpenAI CLIP's byte-level BPE tokenizer (`SimpleTokenizer`): clean the text
 /// (`CLIPTextCleaner`), split it with CLIP's pattern, UTF-8 encode each piece, map the bytes to
@@ -10,6 +9,7 @@ public struct CLIPTokenizer: Sendable {
     /// Id used to pad sequences after the end-of-text token.
     public static let paddingID: Int32 = 0
 
+    /// Tokens and merges.
     public let vocabulary: BPEVocabulary
     private let cache: BPECache
 
@@ -34,12 +34,15 @@ public struct CLIPTokenizer: Sendable {
                 ids.append(vocabulary.startOfText)
             } else if piece == BPEVocabulary.endOfTextToken {
                 ids.append(vocabulary.endOfText)
-            } else if let cached = cache.lookup(piece) {
-                ids += cached
             } else {
-                let encoded = bytePairEncode(Array(piece.utf8))
-                cache.store(piece, encoded)
-                ids += encoded
+                let bytes = Array(piece.utf8)
+                if let cached = cache.lookup(bytes) {
+                    ids += cached
+                } else {
+                    let encoded = bytePairEncode(bytes)
+                    cache.store(bytes, encoded)
+                    ids += encoded
+                }
             }
         }
         return ids
@@ -122,21 +125,5 @@ public struct CLIPTokenizer: Sendable {
             word = merged
         }
         return word
-    }
-}
-
-/// Memoised BPE results per piece, shared by copies of a tokenizer and safe across tasks.
-final class BPECache: Sendable {
-    /// Entries kept before the cache starts over (bounds memory on endless distinct input).
-    static let capacity = 100_000
-    private let storage = Mutex<[String: [Int32]]>([:])
-
-    func lookup(_ piece: String) -> [Int32]? { storage.withLock { $0[piece] } }
-
-    func store(_ piece: String, _ ids: [Int32]) {
-        storage.withLock { table in
-            if table.count >= BPECache.capacity { table.removeAll(keepingCapacity: true) }
-            table[piece] = ids
-        }
     }
 }

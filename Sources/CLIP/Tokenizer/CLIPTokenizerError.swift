@@ -15,6 +15,7 @@ public enum CLIPTokenizerError: Error, CustomStringConvertible, Equatable {
     /// The context cannot hold even the start and end tokens.
     case invalidContextLength(Int)
 
+    /// A message naming the file and the problem.
     public var description: String {
         switch self {
         case let .unreadable(path, reason): return "\(path): cannot read: \(reason)"

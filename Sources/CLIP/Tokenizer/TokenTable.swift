@@ -1,6 +1,13 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Token byte strings stored back to back in one buffer, with an open-addressing index from bytes
-/// to id. Building the vocabulary this way allocates a handful of arrays instead of one per token,
-/// which keeps loading the 49,408-token CLIP vocabulary to a few milliseconds.
+/// to id. Building the vocabulary this way allocates a handful of arrays instead of one per token
+/// and compares bytes with `memcmp`, which keeps loading the 49,408-token CLIP vocabulary to about
+/// a tenth of a second (hashing 50k non-ASCII Swift strings, which normalises them, took seconds).
 struct TokenTable {
     private(set) var bytes: [UInt8] = []
     private(set) var starts: [Int] = []
@@ -23,74 +30,95 @@ struct TokenTable {
     /// The bytes of token `id`.
     func token(_ id: Int) -> ArraySlice<UInt8> { bytes[starts[id]..<starts[id] + lengths[id]] }
 
-    /// Appends a token made of `parts` concatenated; returns its id. When the same bytes were
-    /// added before, the index now points at the new id (later duplicates win, as in a Python dict).
+    /// Appends a token made of `left` followed by `right`; returns its id. When the same bytes
+    /// were added before, the index now points at the new id (later duplicates win, as in a
+    /// Python dict).
     @discardableResult
-    mutating func append(_ parts: ArraySlice<UInt8>...) -> Int {
+    mutating func append(_ left: ArraySlice<UInt8>, _ right: ArraySlice<UInt8> = []) -> Int {
         let start = bytes.count
-        for p in parts { bytes.append(contentsOf: p) }
+        bytes.append(contentsOf: left)
+        bytes.append(contentsOf: right)
         let id = starts.count
         starts.append(start)
         lengths.append(bytes.count - start)
         if id * 2 >= slots.count { grow() }
-        let slot = findSlot(start: start, length: bytes.count - start)
-        slots[slot] = Int32(id)
+        slots[findSlot(of: id)] = Int32(id)
         return id
     }
 
-    /// The id of the token spelled by `key`, if any. (Concrete slice types rather than generics:
-    /// unspecialised generic byte loops made loading ten times slower in debug builds.)
+    /// The id of the token spelled by `key`, if any.
     func id(of key: ArraySlice<UInt8>) -> Int32? {
-        var h = TokenTable.hash(key)
-        while true {
-            let s = slots[Int(truncatingIfNeeded: h) & mask]
-            if s < 0 { return nil }
-            if lengths[Int(s)] == key.count && bytes[starts[Int(s)]..<starts[Int(s)] + lengths[Int(s)]].elementsEqual(key) { return s }
-            h &+= 1
+        key.withUnsafeBufferPointer { k in
+            lookup(hash: TokenTable.finish(TokenTable.hash(k)), count: k.count) { $0.count == k.count && equal($0, k) }
         }
     }
 
-    /// The id of two tokens' concatenation, if that is a token.
+    /// The id of the concatenation of tokens `left` and `right`, if that is a token.
     func id(ofConcatenation left: Int, _ right: Int) -> Int32? {
-        let l = token(left)
-        let r = token(right)
-        var h = TokenTable.finish(TokenTable.hash(r, seed: TokenTable.hash(l, finish: false), finish: false))
-        let total = l.count + r.count
-        while true {
-            let s = slots[Int(truncatingIfNeeded: h) & mask]
-            if s < 0 { return nil }
-            let t = token(Int(s))
-            if t.count == total && t.prefix(l.count).elementsEqual(l) && t.suffix(r.count).elementsEqual(r) { return s }
-            h &+= 1
+        bytes.withUnsafeBufferPointer { all in
+            let l = UnsafeBufferPointer(rebasing: all[starts[left]..<starts[left] + lengths[left]])
+            let r = UnsafeBufferPointer(rebasing: all[starts[right]..<starts[right] + lengths[right]])
+            let h = TokenTable.finish(TokenTable.hash(r, seed: TokenTable.hash(l)))
+            return lookup(hash: h, count: l.count + r.count) { t in
+                t.count == l.count + r.count && equal(UnsafeBufferPointer(rebasing: t[..<l.count]), l)
+                    && equal(UnsafeBufferPointer(rebasing: t[l.count...]), r)
+            }
         }
     }
 
-    private func findSlot(start: Int, length: Int) -> Int {
-        let key = bytes[start..<start + length]
-        var h = TokenTable.hash(key)
-        while true {
-            let i = Int(truncatingIfNeeded: h) & mask
-            let s = slots[i]
-            if s < 0 || (lengths[Int(s)] == length && token(Int(s)).elementsEqual(key)) { return i }
-            h &+= 1
+    /// Probes from `hash` until an empty slot (nil) or a token accepted by `matches`.
+    private func lookup(hash: UInt64, count: Int, _ matches: (UnsafeBufferPointer<UInt8>) -> Bool) -> Int32? {
+        bytes.withUnsafeBufferPointer { all in
+            slots.withUnsafeBufferPointer { table in
+                var h = hash
+                while true {
+                    let s = table[Int(truncatingIfNeeded: h) & mask]
+                    if s < 0 { return nil }
+                    let id = Int(s)
+                    if lengths[id] == count && matches(UnsafeBufferPointer(rebasing: all[starts[id]..<starts[id] + lengths[id]])) {
+                        return s
+                    }
+                    h &+= 1
+                }
+            }
+        }
+    }
+
+    /// The slot holding a token equal to token `id`, or the empty slot where it belongs.
+    private func findSlot(of id: Int) -> Int {
+        bytes.withUnsafeBufferPointer { all in
+            let key = UnsafeBufferPointer(rebasing: all[starts[id]..<starts[id] + lengths[id]])
+            var h = TokenTable.finish(TokenTable.hash(key))
+            while true {
+                let i = Int(truncatingIfNeeded: h) & mask
+                let s = Int(slots[i])
+                if s < 0 { return i }
+                if lengths[s] == key.count && equal(UnsafeBufferPointer(rebasing: all[starts[s]..<starts[s] + lengths[s]]), key) {
+                    return i
+                }
+                h &+= 1
+            }
         }
     }
 
     private mutating func grow() {
         slots = [Int32](repeating: -1, count: slots.count * 2)
         mask = slots.count - 1
-        for id in 0..<starts.count { slots[findSlot(start: starts[id], length: lengths[id])] = Int32(id) }
+        for id in 0..<starts.count { slots[findSlot(of: id)] = Int32(id) }
     }
 
-    /// FNV-1a over the bytes, then a final mix so the low bits used for slots are well spread.
-    static func hash(_ key: ArraySlice<UInt8>, seed: UInt64 = 0xCBF2_9CE4_8422_2325, finish mix: Bool = true) -> UInt64 {
+    private func equal(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        a.count == b.count && (a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
+    }
+
+    /// FNV-1a over the bytes (unmixed, so a hash can be continued with `seed`).
+    static func hash(_ key: UnsafeBufferPointer<UInt8>, seed: UInt64 = 0xCBF2_9CE4_8422_2325) -> UInt64 {
         var h = seed
-        key.withUnsafeBufferPointer { buf in
-            for b in buf { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
-        }
-        return mix ? finish(h) : h
+        for b in key { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
+        return h
     }
 
+    /// A final mix so the low bits used for slots are well spread.
     static func finish(_ h: UInt64) -> UInt64 {
         var x = h
         x ^= x >> 33

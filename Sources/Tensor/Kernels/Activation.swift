@@ -12,7 +12,14 @@ public enum Activation: String, Sendable, Codable, CaseIterable {
         switch self {
         case .quickGELU:
             Parallel.chunks(count, grain: 4096) { r in
-                for i in r { let x = inp[i]; out[i] = x / (1 + expf(-1.702 * x)) }
+                var i = r.lowerBound
+                while i + 8 <= r.upperBound {
+                    let x = UnsafeRawPointer(inp + i).loadUnaligned(as: SIMD8<Float>.self)
+                    let y = x / (1 + FastMath.exp(-1.702 * x))
+                    UnsafeMutableRawPointer(out + i).storeBytes(of: y, as: SIMD8<Float>.self)
+                    i += 8
+                }
+                while i < r.upperBound { let x = inp[i]; out[i] = x / (1 + FastMath.exp(-1.702 * x)); i += 1 }
             }
         case .gelu:
             Parallel.chunks(count, grain: 4096) { r in

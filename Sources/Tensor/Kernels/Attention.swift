@@ -17,6 +17,8 @@ public enum Attention {
         let scale = 1 / Float(d).squareRoot()
         let c3 = 3 * c
         let units = b * h
+        // Heads run in parallel on the cores; each head's small products run single-threaded.
+        BLAS.withThreads(Parallel.workers > 1 ? 1 : BLAS.threads) {
         Parallel.chunks(units, grain: 1) { range in
             for u in range {
                 let bi = u / h, hi = u % h
@@ -31,8 +33,7 @@ public enum Attention {
                     let valid = causal ? i + 1 : t
                     var mx = -Float.infinity
                     for j in 0..<valid { mx = max(mx, row[j]) }
-                    var sum: Float = 0
-                    for j in 0..<valid { let e = expf(row[j] - mx); row[j] = e; sum += e }
+                    let sum = FastMath.expSum(out: row, inp: row, count: valid, shift: -mx)
                     let inv = 1 / sum
                     for j in 0..<valid { row[j] *= inv }
                     for j in valid..<t { row[j] = 0 }
@@ -41,6 +42,7 @@ public enum Attention {
                 BLAS.gemm(transA: false, transB: false, m: t, n: d, k: t, a: p, lda: t, b: v, ldb: c3, beta: 0,
                           c: out + bi * t * c + hi * d, ldc: c)
             }
+        }
         }
     }
 
@@ -55,6 +57,7 @@ public enum Attention {
         let d = c / h
         let scale = 1 / Float(d).squareRoot()
         let c3 = 3 * c
+        BLAS.withThreads(Parallel.workers > 1 ? 1 : BLAS.threads) {
         Parallel.chunks(b * h, grain: 1) { range in
             for u in range {
                 let bi = u / h, hi = u % h
@@ -79,6 +82,7 @@ public enum Attention {
                 BLAS.gemm(transA: false, transB: false, m: t, n: d, k: t, alpha: scale, a: dp, lda: t, b: k, ldb: c3, beta: 1, c: dq, ldc: c3)
                 BLAS.gemm(transA: true, transB: false, m: t, n: d, k: t, alpha: scale, a: dp, lda: t, b: q, ldb: c3, beta: 1, c: dk, ldc: c3)
             }
+        }
         }
     }
 }

@@ -1,1 +1,0 @@
-// The Metrics module; filled by its issue.

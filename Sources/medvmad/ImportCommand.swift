@@ -1,0 +1,42 @@
+import ArgumentParser
+import CLIP
+import Checkpoint
+import Foundation
+import MedVMAD
+
+/// `medvmad import`: a checkpoint of the public MedVMAD code → a model folder.
+struct ImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "import", abstract: "Import a checkpoint saved by the public MedVMAD code (prompt_learner, seg_adapters, det_adapters) into a model folder.")
+
+    @Argument(help: "The .pth checkpoint.") var checkpoint: String
+    @Option(help: "The CLIP weights it was trained on.") var clip: String
+    @Option(help: "Output model folder.") var output: String
+    @Option(help: "Profile whose settings the checkpoint follows.") var profile = "medvmad-seed"
+    @Option(help: "Organ or object name in the prompts.") var className: String?
+    @Option(help: "Architecture for CLIP files without a config.json.") var preset: String?
+
+    func run() throws {
+        guard let prof = MedVMADConfig.Profile(rawValue: profile) else { throw ValidationError("unknown profile '\(profile)'") }
+        let presetValue = try preset.map { p -> CLIPConfig.Preset in
+            guard let v = CLIPConfig.Preset(name: p) else { throw ValidationError("unknown preset '\(p)'") }
+            return v
+        }
+        let ckpt = try CLIPCheckpoint.load(path: clip, preset: presetValue)
+        var config = prof.config(clip: ckpt.config)
+        if let className { config.prompt.className = className }
+        let ids = try MedVMADModel.promptIds(for: config.prompt, contextLength: ckpt.config.text.contextLength, tokenizer: try CLIPTokenizer())
+        let model = try MedVMADModel(config: config, clipWeights: ckpt.weights, clipConfig: ckpt.config, promptIds: ids)
+        try PublicCheckpointImport.load(path: checkpoint, into: model.params)
+        let size = ((try FileManager.default.attributesOfItem(atPath: ckpt.weightsPath))[.size] as? NSNumber)?.int64Value ?? 0
+        let absolute = ckpt.weightsPath.hasPrefix("/") ? ckpt.weightsPath : FileManager.default.currentDirectoryPath + "/" + ckpt.weightsPath
+        let manifest = ModelManifest(
+            formatVersion: ModelManifest.currentFormat, name: (output as NSString).lastPathComponent,
+            description: "Imported from \((checkpoint as NSString).lastPathComponent) (public MedVMAD code layout), profile \(config.profile)",
+            model: config,
+            clip: .init(path: absolute, sha256: try FileDigest.sha256(path: ckpt.weightsPath), sizeBytes: size, config: ckpt.config, configSource: ckpt.configSource),
+            provenance: .init(software: "medvmad \(medvmadVersion)", createdAt: ISO8601DateFormatter().string(from: Date()),
+                              trainingData: nil, trainingImages: nil, epochsCompleted: 0, seed: nil, notes: "imported from \(checkpoint)"))
+        try model.save(modelDirectory: output, manifest: manifest)
+        print("imported \(model.params.count) parameters into \(output)")
+    }
+}
