@@ -35,7 +35,7 @@ public struct SeriesSelector: Sendable {
         self.expressions = expressions
     }
 
-    /// ICU does not know Python's leading `(?i)` placement rules exactly; it accepts inline flags anywhere.
+    /// ICU syntax, which takes inline flags such as `(?i)` as the MONAI selector rules write them.
     static func compile(_ pattern: String) -> NSRegularExpression? {
         try? NSRegularExpression(pattern: pattern)
     }

@@ -61,7 +61,7 @@ final class NodeReader {
 
     func int(_ node: Node, _ path: String, range: ClosedRange<Int>? = nil) -> Int? {
         guard let scalar = node.scalar, let value = Int(scalar.string) else {
-            error("\(path): expected a whole number, found \(describe(node))", at: node)
+            error("\(path): expected a whole number, found \(kind(node))", at: node)
             return nil
         }
         if let range, !range.contains(value) {
@@ -73,7 +73,7 @@ final class NodeReader {
 
     func double(_ node: Node, _ path: String, range: ClosedRange<Double>? = nil) -> Double? {
         guard let scalar = node.scalar, let value = Double(scalar.string), value.isFinite else {
-            error("\(path): expected a number, found \(describe(node))", at: node)
+            error("\(path): expected a number, found \(kind(node))", at: node)
             return nil
         }
         if let range, !range.contains(value) {
@@ -88,7 +88,7 @@ final class NodeReader {
         case "true", "yes", "on": return true
         case "false", "no", "off": return false
         default:
-            error("\(path): expected true or false, found \(describe(node))", at: node)
+            error("\(path): expected true or false, found \(kind(node))", at: node)
             return nil
         }
     }
@@ -122,12 +122,10 @@ final class NodeReader {
         switch node {
         case .mapping: return "a mapping"
         case .sequence: return "a list"
-        case .scalar(let s): return node.null != nil ? "nothing" : "'\(s.string)'"
+        case .scalar(let scalar): return node.null != nil ? "nothing" : "'\(scalar.string)'"
         case .alias: return "an alias"
         }
     }
-
-    func describe(_ node: Node) -> String { kind(node) }
 
     /// The allowed name within edit distance 2, for "did you mean".
     static func closest(_ name: String, in candidates: [String]) -> String? {

@@ -36,7 +36,7 @@ public final class ProgressReporter: Sendable {
             return (c.finished, c.failed, eta)
         }
         if interactive {
-            let line = "\r[\(finished)/\(total)] series done, \(failed) failed, ETA \(Self.format(eta))"
+            let line = "\r[\(finished)/\(total)] series done, \(failed) failed, ETA \(Self.format(eta))\u{1B}[K"
             FileHandle.standardError.write(Data(line.utf8))
             counters.withLock { $0.lineShown = true }
             if !succeeded, let detail { FileHandle.standardError.write(Data("\n\(key): \(detail)\n".utf8)) }

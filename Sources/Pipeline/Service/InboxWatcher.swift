@@ -5,7 +5,9 @@ import Synchronization
 
 /// `watch`: a long-lived service that polls the pipeline's inbox and runs the pipeline on every study
 /// (a top-level folder or file) once it is complete, meaning no file in it was added or changed for
-/// `ingest.settle_seconds`. Stops between jobs on graceful shutdown (SIGTERM/SIGINT via ServiceGroup).
+/// `ingest.settle_seconds`. A study is run again when its files change (the job table skips series
+/// already done), and tried again at the next poll when another run held the output folder.
+/// Stops between jobs on graceful shutdown (SIGTERM/SIGINT via ServiceGroup).
 public struct InboxWatcher: Service {
     public var spec: PipelineSpec
     public var inbox: String
@@ -69,7 +71,7 @@ public struct InboxWatcher: Service {
                 for arrival in arrivals() where processed[arrival.path] != arrival.fingerprint {
                     guard now.timeIntervalSince(arrival.lastChange) >= spec.ingest.settleSeconds else { continue }
                     guard !stop.isSet else { break }
-                    let summary = await runBatch(on: arrival.path, stop: stop)
+                    guard let summary = await runBatch(on: arrival.path, stop: stop) else { continue }
                     processed[arrival.path] = arrival.fingerprint
                     logger.info("study processed", metadata: ["summary": "\(summary)"])
                 }
@@ -81,8 +83,9 @@ public struct InboxWatcher: Service {
         logger.info("watch stopped")
     }
 
-    /// Runs the pipeline on one study on its own thread (model work blocks).
-    func runBatch(on path: String, stop: StopFlag) async -> String {
+    /// Runs the pipeline on one study on its own thread (model work blocks); nil when the output
+    /// folder was busy and the study should be tried again.
+    func runBatch(on path: String, stop: StopFlag) async -> String? {
         let spec = spec, outputRoot = outputRoot, processor = processor, logger = logger
         return await withCheckedContinuation { continuation in
             Thread {
@@ -92,6 +95,9 @@ public struct InboxWatcher: Service {
                     runner.shouldStop = { stop.isSet }
                     runner.discoveryBase = spec.ingest.inbox
                     continuation.resume(returning: try runner.run().line)
+                } catch PipelineError.outputLocked(_, let pid) {
+                    logger.notice("output folder busy; will retry", metadata: ["holder_pid": "\(pid.map(String.init) ?? "?")"])
+                    continuation.resume(returning: nil)
                 } catch {
                     logger.error("study failed", metadata: ["reason": "\(error)"])
                     continuation.resume(returning: "failed: \(error)")

@@ -38,8 +38,7 @@ public struct ScheduleUnits: Sendable {
     /// One crontab line (cron runs it with /bin/sh).
     public var crontabLine: String {
         let run = [binary, "run", spec.path, "--output", output].map(Self.quote).joined(separator: " ")
-        let fields = schedule.source.hasPrefix("@") ? schedule.source : schedule.source
-        return "\(fields) mkdir -p \(Self.quote(output)) && flock -n \(Self.quote(guardLock)) \(run) >> \(Self.quote(output + "/cron.log")) 2>&1"
+        return "\(schedule.source) mkdir -p \(Self.quote(output)) && flock -n \(Self.quote(guardLock)) \(run) >> \(Self.quote(output + "/cron.log")) 2>&1"
     }
 
     /// `OnCalendar=` lines; two when both day fields are restricted (cron ORs them, one systemd

@@ -1,0 +1,101 @@
+import Checkpoint
+import CLIP
+import FixtureSupport
+import Foundation
+import Logging
+import MedIO
+import MedVMAD
+import Testing
+@testable import Pipeline
+
+/// The MedVMAD-backed processor end to end on the tiny CLIP fixture with seed-initialised prompts
+/// and adapters (untrained: the test checks the plumbing and the outputs' consistency, not accuracy).
+@Suite final class MedVMADSeriesProcessorTests {
+    let root: String
+
+    init() throws {
+        root = try PipelineTestSupport.temporaryFolder("processor")
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: root)
+    }
+
+    /// Writes a model folder for the tiny fixture CLIP.
+    func makeModel(at folder: String) throws {
+        let clipPath = PipelineTestSupport.repositoryRoot + "/Tests/Fixtures/tiny-clip"
+        let clip = try CLIPCheckpoint.load(path: clipPath)
+        var config = MedVMADConfig.Profile.medvmad.config(clip: clip.config, className: "brain")
+        config.imageSize = clip.config.vision.imageSize
+        let ids = try MedVMADModel.promptIds(for: config.prompt, contextLength: clip.config.text.contextLength, tokenizer: try CLIPTokenizer())
+        let model = try MedVMADModel(config: config, clipWeights: clip.weights, clipConfig: clip.config, promptIds: ids)
+        model.params.initialise(seed: 7)
+        let size = ((try FileManager.default.attributesOfItem(atPath: clip.weightsPath))[.size] as? NSNumber)?.int64Value ?? 0
+        let manifest = ModelManifest(
+            formatVersion: ModelManifest.currentFormat, name: "tiny-test", description: "untrained test model", model: model.config,
+            clip: .init(path: (clip.weightsPath as NSString).standardizingPath, sha256: try FileDigest.sha256(path: clip.weightsPath),
+                        sizeBytes: size, config: clip.config, configSource: clip.configSource),
+            provenance: .init(software: "tests", createdAt: "2026-01-01T00:00:00Z", trainingData: "none", trainingImages: nil,
+                              epochsCompleted: 0, seed: 7, notes: ""))
+        try model.save(modelDirectory: folder, manifest: manifest)
+    }
+
+    @Test func niftiAndDicomSeriesGiveConsistentOutputs() throws {
+        try makeModel(at: root + "/model")
+        try PipelineTestSupport.writeVolume(root + "/in/vol.nii.gz", size: [20, 16, 3], seed: 0)
+        let ct = PipelineTestSupport.repositoryRoot + "/sample-data/dicom/CT_small.dcm"
+        try FileManager.default.createDirectory(atPath: root + "/in/ct", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: ct, toPath: root + "/in/ct/CT_small.dcm")
+        let yaml = """
+        name: processor-test
+        output: out
+        ingest:
+          folders: [in]
+        select:
+          - name: all
+            min_slices: 1
+        prepare:
+          window: auto
+          skip_empty: false
+        infer:
+          model: model
+          class_name: brain
+          threshold: 0.3
+          batch_size: 2
+        write:
+          outputs: [nifti, png, seg, sc]
+        """
+        let spec = try PipelineLoader.load(yaml: yaml, path: root + "/p.yaml", environment: PipelineTestSupport.environment()).get()
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let summary = try PipelineRunner(spec: spec, processor: MedVMADSeriesProcessor(spec: spec), logger: logger, interactiveProgress: false).run()
+        #expect(summary.completed == 2 && summary.failed == 0, "\(summary.failures)")
+
+        // NIfTI: map and mask on the input grid; the mask is the map thresholded, voxel by voxel.
+        let folder = root + "/out/nifti/vol"
+        let map = try NiftiReader().read(path: folder + "/anomaly-map.nii.gz")
+        let mask = try NiftiReader().read(path: folder + "/anomaly-mask.nii.gz")
+        #expect(map.size == [20, 16, 3] && mask.size == map.size)
+        #expect(map.voxels.allSatisfy { $0 >= 0 && $0 <= 1 })
+        #expect(zip(map.voxels, mask.voxels).allSatisfy { ($0 >= 0.3) == ($1 == 1) })
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder + "/png").count == 3)
+        let results = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/results.json"))) as! [String: Any]
+        let scores = (results["sliceScores"] as! [[String: Any]]).map { $0["score"] as! Double }
+        #expect(scores.count == 3 && scores.allSatisfy { $0 >= 0 && $0 <= 1 })
+        #expect(results["abnormalSlices"] as! [Int] == scores.enumerated().filter { $0.element >= 0.3 }.map(\.offset))
+        #expect((results["warnings"] as! [String]).contains("seg not written: the input is NIfTI"))
+
+        // DICOM: SEG and SC in the source's study, named in the job's outputs.
+        let source = try DicomHeader.read(path: ct)
+        let dicomFolder = root + "/out/dicom/\(source.studyInstanceUID)/\(source.seriesInstanceUID)"
+        let seg = try DicomHeader.read(path: dicomFolder + "/seg.dcm")
+        #expect(seg.studyInstanceUID == source.studyInstanceUID && seg.sopClassUID == DicomSegWriter.sopClassUID)
+        let sc = try DicomHeader.read(path: dicomFolder + "/sc/sc-0001.dcm")
+        #expect(sc.studyInstanceUID == source.studyInstanceUID && sc.rows == source.rows && sc.columns == source.columns)
+
+        // A redo (model settings changed) rewrites the same objects: UIDs depend on series and model only.
+        try? FileManager.default.removeItem(atPath: root + "/out/state.sqlite")
+        _ = try PipelineRunner(spec: spec, processor: MedVMADSeriesProcessor(spec: spec), logger: logger, interactiveProgress: false).run()
+        #expect(try DicomHeader.read(path: dicomFolder + "/seg.dcm").sopInstanceUID == seg.sopInstanceUID)
+    }
+}
