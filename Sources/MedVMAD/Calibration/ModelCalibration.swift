@@ -134,3 +134,8 @@ public struct ModelCalibration: Codable, Sendable, Equatable {
         return s
     }
 }
+
+extension ModelCalibration {
+    /// A level as a percentage without trailing zeros ("99.9" for 0.999).
+    public static func format100(_ level: Double) -> String { format(level * 100) }
+}
