@@ -94,7 +94,11 @@ public struct TiledInference: Sendable {
                 tiles.append(Tile(x: x, y: y, score: r.score))
             }
         }
-        for i in acc.indices { acc[i] = wsum[i] > 0 ? acc[i] / wsum[i] : 0 }
+        acc.withUnsafeMutableBufferPointer { a in
+            wsum.withUnsafeBufferPointer { ws in
+                for i in 0..<a.count { a[i] = ws[i] > 0 ? a[i] / ws[i] : 0 }
+            }
+        }
         return Result(map: try FloatImage(width: width, height: height, values: acc),
                       score: tiles.map(\.score).max() ?? 0, tiles: tiles, tileSize: t, stride: step)
     }
@@ -105,12 +109,14 @@ public struct TiledInference: Sendable {
         var out = [UInt8](repeating: 0, count: t * t * c)
         image.pixels.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
+                let inside = max(0, min(t, w - x))  // columns of the tile inside the image
                 for ty in 0..<t {
                     let sy = min(h - 1, y + ty)
-                    for tx in 0..<t {
-                        let sx = min(w - 1, x + tx)
-                        for k in 0..<c { dst[(ty * t + tx) * c + k] = src[(sy * w + sx) * c + k] }
-                    }
+                    let srcRow = src.baseAddress! + (sy * w + x) * c, dstRow = dst.baseAddress! + ty * t * c
+                    dstRow.update(from: srcRow, count: inside * c)
+                    // Past the right edge: repeat the last column.
+                    let last = src.baseAddress! + (sy * w + w - 1) * c
+                    for tx in inside..<t { (dstRow + tx * c).update(from: last, count: c) }
                 }
             }
         }
