@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MedVMAD
+import Raster
 
 /// `medvmad calibrate`: measures decision thresholds and the heat-map scale on normal images and
 /// stores them in the model folder's `calibration.json`; or sets a threshold by hand.
@@ -31,6 +32,8 @@ struct CalibrateCommand: ParsableCommand {
     @Option(help: "Set the image threshold by hand instead of calibrating (kept beside any calibration; source \"manual\").") var setThreshold: Float?
     @Option(help: "Why the manual threshold was chosen (stored with it).") var note = ""
     @Flag(help: "Remove a manual threshold.") var clearThreshold = false
+    @Option(help: "Write figures (PNG, on the calibrated scale, verdict burned in) of the highest-scoring normals and their verdicts (verdicts.json) to this folder.") var preview: String?
+    @Option(help: "How many normals --preview shows.") var previewCount = 4
 
     func validate() throws {
         if setThreshold == nil && !clearThreshold && normals == nil {
@@ -50,6 +53,7 @@ struct CalibrateCommand: ParsableCommand {
             file.manualThreshold = .init(value: t, note: note, setAt: ISO8601DateFormatter().string(from: Date()))
         }
         let inference = try MedVMADInference.load(modelDirectory: model, className: className)
+        var scored: (paths: [String], scores: [Float])? = nil
         if let normals {
             let images = try NormalImages.find(root: normals, split: split)
             FileHandle.standardError.write(Data("calibrating on \(images.paths.count) normal images in \(images.description)\n".utf8))
@@ -57,9 +61,11 @@ struct CalibrateCommand: ParsableCommand {
                 ? TilingOptions(tileSize: tileSize, stride: tileStride, window: TileWindow(rawValue: tileWindow)!) : nil
             let calibrator = Calibrator(specificity: specificity, pixelFalsePositiveRate: pixelFPR, tiling: tiling, batchSize: batchSize)
             let start = Date()
-            file.calibration = try calibrator.calibrate(inference, normals: images, software: "medvmad \(medvmadVersion)") { done, total in
+            let (calibration, scores) = try calibrator.calibrateKeepingScores(inference, normals: images, software: "medvmad \(medvmadVersion)") { done, total in
                 Terminal.progress(done: done, total: total, label: "normals", detail: "", elapsed: Date().timeIntervalSince(start), final: done == total)
             }
+            file.calibration = calibration
+            scored = (images.paths, scores)
         }
         try file.write(modelDirectory: model)
         // Read back what consumers will read, with the same checks.
@@ -74,5 +80,57 @@ struct CalibrateCommand: ParsableCommand {
         }
         print("decision threshold: \(policy.imageThreshold.summary)")
         print("heat-map scale: \(policy.scale.description)")
+        if let preview {
+            guard let scored else { throw ValidationError("--preview needs --normals") }
+            try writePreview(to: preview, inference: inference, policy: policy, paths: scored.paths, scores: scored.scores)
+        }
+    }
+
+    /// Figures and verdicts of the highest-scoring normals: what a false positive at this threshold looks like.
+    func writePreview(to folder: String, inference: MedVMADInference, policy: DecisionPolicy, paths: [String], scores: [Float]) throws {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let top = scores.indices.sorted { scores[$0] > scores[$1] }.prefix(max(0, previewCount))
+        let figure = VerdictFigure(policy: policy, minimumSide: 480)
+        var entries: [PreviewEntry] = []
+        for i in top {
+            let slice = try PNGFile.read(paths[i])
+            guard let result = try inference.score(images: [slice]).first else { continue }
+            let verdict = policy.verdict(result)
+            let name = String(format: "normal-%02d-", entries.count) + ((paths[i] as NSString).lastPathComponent as NSString).deletingPathExtension + ".png"
+            let out = (folder as NSString).appendingPathComponent(name)
+            try PNGFile.write(try figure.render(slice: slice, result: result), to: out)
+            entries.append(PreviewEntry(image: paths[i], figure: out, verdict: verdict))
+        }
+        let flagged = scores.filter { $0 > policy.imageThreshold.value }.count
+        let report = PreviewReport(threshold: policy.imageThreshold, pixelThreshold: policy.pixelThreshold,
+                                   heatmapScale: .init(lo: policy.scale.lo, hi: policy.scale.hi, description: policy.scale.description),
+                                   normalsAboveThreshold: flagged, normalCount: scores.count, highestScoring: entries)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        let path = (folder as NSString).appendingPathComponent("verdicts.json")
+        try encoder.encode(report).write(to: URL(fileURLWithPath: path))
+        print("preview: \(entries.count) figures and \(path) (\(flagged) of \(scores.count) normals above the threshold)")
+    }
+
+    struct PreviewEntry: Encodable {
+        let image: String
+        let figure: String
+        let verdict: SliceVerdict
+    }
+
+    struct PreviewScale: Encodable {
+        let lo: Float
+        let hi: Float
+        let description: String
+    }
+
+    struct PreviewReport: Encodable {
+        let threshold: DecisionThreshold
+        let pixelThreshold: DecisionThreshold
+        let heatmapScale: PreviewScale
+        let normalsAboveThreshold: Int
+        let normalCount: Int
+        let highestScoring: [PreviewEntry]
     }
 }

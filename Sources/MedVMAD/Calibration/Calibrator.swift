@@ -86,6 +86,12 @@ public struct Calibrator: Sendable {
     /// Calibrates a loaded model on `normals` and returns the calibration (nothing is written).
     public func calibrate(_ inference: MedVMADInference, normals: NormalImages, software: String,
                           date: Date = Date(), progress: ((Int, Int) -> Void)? = nil) throws -> ModelCalibration {
+        try calibrateKeepingScores(inference, normals: normals, software: software, date: date, progress: progress).calibration
+    }
+
+    /// As `calibrate`, also returning the normal scores in the order of `normals.paths`.
+    public func calibrateKeepingScores(_ inference: MedVMADInference, normals: NormalImages, software: String, date: Date = Date(),
+                                       progress: ((Int, Int) -> Void)? = nil) throws -> (calibration: ModelCalibration, scores: [Float]) {
         let m = try measure(scorer: inference, paths: normals.paths, progress: progress)
         let provenance = ModelCalibration.Provenance(
             data: normals.description, imageCount: m.scores.count, modelName: inference.manifest.name,
@@ -94,6 +100,6 @@ public struct Calibrator: Sendable {
             analysis: tiling?.describe(inputSize: inference.imageSize) ?? "resized to \(inference.imageSize)×\(inference.imageSize)",
             specificityRequested: specificity, pixelFalsePositiveRateRequested: pixelFalsePositiveRate,
             createdAt: ISO8601DateFormatter().string(from: date), software: software)
-        return try calibration(from: m, provenance: provenance)
+        return (try calibration(from: m, provenance: provenance), m.scores)
     }
 }

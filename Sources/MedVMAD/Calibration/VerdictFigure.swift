@@ -7,11 +7,15 @@ public struct VerdictFigure: Sendable {
     public var policy: DecisionPolicy
     public var colormap: Colormap
     public var alpha: Float
+    /// Slices whose shorter side is below this are enlarged (bicubic) first so the burned-in text
+    /// stays readable next to them; 0 keeps every slice at its own size.
+    public var minimumSide: Int
 
-    public init(policy: DecisionPolicy, colormap: Colormap = .inferno, alpha: Float = 0.6) {
+    public init(policy: DecisionPolicy, colormap: Colormap = .inferno, alpha: Float = 0.6, minimumSide: Int = 0) {
         self.policy = policy
         self.colormap = colormap
         self.alpha = alpha
+        self.minimumSide = minimumSide
     }
 
     /// The caption lines: outcome, score against threshold, threshold source, scale.
@@ -26,8 +30,14 @@ public struct VerdictFigure: Sendable {
         ]
     }
 
-    /// Renders `slice` with `map` (any square or slice-sized map; resized bilinearly to the slice).
+    /// Renders `slice` with `map` (any size; resized bilinearly to the slice as drawn).
     public func render(slice: ByteImage, map: FloatImage, verdict: SliceVerdict, mask: FloatImage? = nil) throws -> ByteImage {
+        var slice = slice
+        let side = min(slice.width, slice.height)
+        if side > 0, side < minimumSide {
+            let f = Double(minimumSide) / Double(side)
+            slice = try slice.resized(width: Int((Double(slice.width) * f).rounded()), height: Int((Double(slice.height) * f).rounded()), filter: .bicubic)
+        }
         var m = map
         if map.width != slice.width || map.height != slice.height {
             m = try map.resized(width: slice.width, height: slice.height, filter: .bilinear)
