@@ -99,6 +99,25 @@ final class TilingTests: XCTestCase {
         XCTAssertFalse(policy.verdict(resized).abnormal)
     }
 
+    /// Calibrating with tiling scores each image as `TiledInference` does (here: its brightest pixel)
+    /// and counts every pixel of the blended maps.
+    func testTiledCalibrationUsesTiledScores() throws {
+        let dir = NSTemporaryDirectory() + "medvmad-tiled-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var images: [ByteImage] = []
+        for i in 0..<20 {
+            let image = try Self.noiseImage(width: 90, height: 70, seed: UInt64(100 + i))
+            images.append(image)
+            try PNGFile.write(image, to: String(format: "%@/%02d.png", dir, i))
+        }
+        let normals = try NormalImages.find(root: dir, split: "valid")
+        XCTAssertEqual(normals.paths.count, 20, "plain folder of PNGs")
+        let m = try Calibrator(tiling: TilingOptions(), batchSize: 6).measure(scorer: BrightnessScorer(inputSize: 32), paths: normals.paths)
+        XCTAssertEqual(m.scores, images.map { Float($0.pixels.max()!) / 255 })
+        XCTAssertEqual(m.mapValues.total, Int64(20 * 90 * 70))
+    }
+
     func testDefaultPerModality() {
         XCTAssertTrue(TilingOptions.tiledByDefault(modality: "MG", width: 3328, height: 2560, inputSize: 336))
         XCTAssertTrue(TilingOptions.tiledByDefault(modality: "dx", width: 2000, height: 2500, inputSize: 336))

@@ -22,19 +22,19 @@ public struct HeatmapScale: Sendable, Equatable {
     /// The scale of a calibration.
     public static func calibrated(_ c: ModelCalibration, mapMaximum: Float) throws -> HeatmapScale {
         let lo = c.heatmapScale.lo
-        let hi = c.heatmapScale.hi > lo ? c.heatmapScale.hi : max(mapMaximum, lo + 1)
-        return HeatmapScale(colorScale: try ColorScale(lo: lo, hi: hi),
-                            description: "normal median \(DecisionThreshold.format(lo)) to 99.9th percentile \(DecisionThreshold.format(hi)) (\(c.provenance.data))")
+        let f = DecisionThreshold.format
+        guard c.heatmapScale.hi > lo else {
+            let hi = max(mapMaximum, lo + 1)
+            return HeatmapScale(colorScale: try ColorScale(lo: lo, hi: hi),
+                                description: "normal median \(f(lo)) to map maximum \(f(hi)) (normal maps nearly constant; \(c.provenance.data))")
+        }
+        return HeatmapScale(colorScale: try ColorScale(lo: lo, hi: c.heatmapScale.hi),
+                            description: "normal median \(f(lo)) to 99.9th percentile \(f(c.heatmapScale.hi)) (\(c.provenance.data))")
     }
 
     /// The uncalibrated scale 0 … mapMaximum.
     public static func uncalibrated(mapMaximum: Float) throws -> HeatmapScale {
         HeatmapScale(colorScale: try ColorScale(lo: 0, hi: mapMaximum),
                      description: "uncalibrated: full map range 0 to \(DecisionThreshold.format(mapMaximum))")
-    }
-
-    /// The range a calibration stores: median → 99.9th percentile of normal pixels.
-    static func range(median: Float, p999: Float) -> ModelCalibration.ScaleRange {
-        ModelCalibration.ScaleRange(lo: median, hi: p999)
     }
 }
