@@ -15,6 +15,8 @@ public struct NormalImages: Sendable, Equatable {
     /// `root/split` in BMAD layout when that folder exists, otherwise the PNGs directly in `root`.
     public static func find(root: String, split: String) throws -> NormalImages {
         let fm = FileManager.default
+        // Absolute, so the provenance still says where the normals were when read elsewhere.
+        let root = ((root.hasPrefix("/") ? root : (fm.currentDirectoryPath as NSString).appendingPathComponent(root)) as NSString).standardizingPath
         var isDir: ObjCBool = false
         guard fm.fileExists(atPath: root, isDirectory: &isDir), isDir.boolValue else {
             throw MedVMADError.invalidData(path: root, reason: "normal images: no such folder")
