@@ -127,6 +127,29 @@ final class CalibrationEndToEndTests: XCTestCase {
         }
     }
 
+    /// The real model behind `TiledInference`: a radiograph-sized image is tiled, its map has the
+    /// image's size and its score is the best tile's score, scored independently here.
+    func testTiledAnalysisWithTheModel() throws {
+        try Self.makeModel(at: work + "/model", seed: 8)
+        let inference = try MedVMADInference.load(modelDirectory: work + "/model")
+        let s = inference.imageSize
+        var rng = SplitMix64(seed: 9)
+        let image = try ByteImage(width: 2 * s + 20, height: s + 10, mode: .gray, pixels: (0..<((2 * s + 20) * (s + 10))).map { _ in UInt8(rng.next() % 200) })
+        XCTAssertFalse(try ImageAnalysis.analyse(image, with: inference, modality: "MR").tiled)
+        let a = try ImageAnalysis.analyse(image, with: inference, modality: "MR", tiling: TilingOptions())
+        XCTAssertTrue(a.tiled)
+        XCTAssertEqual(a.map.width, image.width)
+        XCTAssertEqual(a.map.height, image.height)
+        let xs = TiledInference.origins(length: image.width, tile: s, stride: s / 2)
+        let ys = TiledInference.origins(length: image.height, tile: s, stride: s / 2)
+        var crops: [ByteImage] = []
+        for y in ys { for x in xs { crops.append(try TiledInference.crop(image, x: x, y: y, size: s)) } }
+        let best = try inference.infer(images: crops, batchSize: crops.count).map(\.score).max()!
+        // Different batch sizes change BLAS blocking: float rounding only.
+        XCTAssertEqual(a.score, best, accuracy: 1e-5)
+        XCTAssertTrue(a.map.values.allSatisfy { $0.isFinite && $0 >= 0 && $0 <= inference.mapMaximum })
+    }
+
     func testCorruptCalibrationFileNamesTheFile() throws {
         try Data("{\"format_version\": 1, \"manual_threshold\": {\"value\": \"high\"}}".utf8).write(to: URL(fileURLWithPath: work + "/calibration.json"))
         XCTAssertThrowsError(try CalibrationFile.read(modelDirectory: work)) { e in

@@ -82,5 +82,6 @@ final class CalibrationHeatmapTests: XCTestCase {
         try PNGFile.write(image, to: path)
         XCTAssertEqual(try PNGFile.read(path), image)
         XCTAssertEqual(image.height, 240)
+        XCTAssertEqual(image.mode, .rgb, "the same pixels feed a Secondary Capture (RGB)")
     }
 }

@@ -2,7 +2,8 @@ import Raster
 
 /// The figure of one slice with its verdict: the map on the model's one `HeatmapScale` over the
 /// slice, the legend, and the score, threshold (with its source) and outcome burned in — the
-/// RGB image behind both the PNG and the Secondary Capture outputs.
+/// RGB image behind both the PNG and the Secondary Capture outputs (MedIO's writer takes its
+/// `pixels` as `DicomRGBImage(rows: height, columns: width, pixels:)`).
 public struct VerdictFigure: Sendable {
     public var policy: DecisionPolicy
     public var colormap: Colormap
