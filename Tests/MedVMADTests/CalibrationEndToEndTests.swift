@@ -119,9 +119,8 @@ final class CalibrationEndToEndTests: XCTestCase {
 
         // Another class name or other learned parameters: the calibration no longer applies.
         XCTAssertThrowsError(try DecisionPolicy.load(modelDirectory: modelDir, className: "liver", mapMaximum: inference.mapMaximum))
-        try Self.makeModel(at: work + "/other", seed: 6)
-        try FileManager.default.removeItem(atPath: modelDir + "/learned.safetensors")
-        try FileManager.default.copyItem(atPath: work + "/other/learned.safetensors", toPath: modelDir + "/learned.safetensors")
+        inference.model.params.initialise(seed: 6)  // retrained, in effect (last use of this instance)
+        try inference.model.save(modelDirectory: modelDir, manifest: inference.manifest)
         XCTAssertThrowsError(try DecisionPolicy.load(modelDirectory: modelDir, className: "brain", mapMaximum: inference.mapMaximum)) { e in
             XCTAssertTrue("\(e)".contains("calibration.json"), "\(e)")
         }
