@@ -18,6 +18,13 @@ public final class MedVMADInference: @unchecked Sendable {
         public var map: [Float]
         public var size: Int
         public var score: Float
+
+        /// A result from its parts (`map` holds `size`² values, row-major).
+        public init(map: [Float], size: Int, score: Float) {
+            self.map = map
+            self.size = size
+            self.score = score
+        }
     }
 
     public init(model: MedVMADModel, manifest: ModelManifest, modelDirectory: String) {

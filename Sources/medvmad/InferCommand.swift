@@ -22,9 +22,9 @@ struct InferCommand: ParsableCommand {
         let engine = try MedVMADInference.load(modelDirectory: model, className: className)
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         for sub in ["maps", "heatmaps"] { try FileManager.default.createDirectory(atPath: "\(output)/\(sub)", withIntermediateDirectories: true) }
-        let levels = engine.mapMaximum
-        // Uncalibrated scale: colour starts where every level's two prompts are equally likely.
-        let scale = try ColorScale(lo: 0.5 * levels, hi: levels)
+        // Thresholds and the one heat-map scale from the model folder's calibration.json (or the stated defaults).
+        let policy = try DecisionPolicy.load(for: engine)
+        let scale = policy.scale.colorScale
         let renderer = AnnotatedHeatmap(renderer: HeatmapRenderer(colormap: .inferno, scale: scale, alpha: 0.6), legendTitle: "anomaly")
         var records: [[String: Any]] = []
         var failures: [[String: String]] = []
@@ -45,13 +45,16 @@ struct InferCommand: ParsableCommand {
                 let shownImage = zoom > 1 ? try image.converted(to: .rgb).resized(width: w, height: h, filter: .bicubic) : image.converted(to: .rgb)
                 let map = try FloatImage(width: r.size, height: r.size, values: r.map).resized(width: w, height: h, filter: .bilinear)
                 var shown = renderer
-                shown.captions = [String(format: "score %.3f (uncalibrated)", r.score)]
+                let verdict = policy.verdict(r)
+                shown.captions = VerdictFigure(policy: policy).captions(verdict)
                 let heat = try shown.render(map: map, on: shownImage)
                 let heatPath = "\(output)/heatmaps/\(base).png"
                 try PNGFile.write(heat, to: heatPath + ".partial.png")
                 guard rename(heatPath + ".partial.png", heatPath) == 0 else { throw ValidationError("cannot write \(heatPath)") }
                 records.append(["image": file, "score": r.score, "map": "maps/\(base).npy", "heatmap": "heatmaps/\(base).png",
-                                "map_size": r.size, "map_max": r.map.max() ?? 0])
+                                "map_size": r.size, "map_max": r.map.max() ?? 0,
+                                "abnormal": verdict.abnormal, "flagged_pixel_fraction": verdict.flaggedPixelFraction,
+                                "outcome": SeriesVerdict(slices: [verdict], threshold: policy.imageThreshold).statement])
             } catch {
                 failures.append(["image": file, "error": "\(error)"])
                 FileHandle.standardError.write(Data("\(file): \(error)\n".utf8))
@@ -61,7 +64,11 @@ struct InferCommand: ParsableCommand {
         let result: [String: Any] = [
             "model": ["folder": model, "name": engine.manifest.name, "profile": engine.model.config.profile,
                       "class_name": engine.model.config.prompt.className, "clip_sha256": engine.manifest.clip.sha256],
-            "heatmap_scale": ["lo": scale.lo, "hi": scale.hi, "source": "uncalibrated default: 0.5 × levels … levels"],
+            "heatmap_scale": ["lo": scale.lo, "hi": scale.hi, "source": policy.scale.description],
+            "threshold": ["value": policy.imageThreshold.value, "source": policy.imageThreshold.source.rawValue,
+                          "description": policy.imageThreshold.description],
+            "pixel_threshold": ["value": policy.pixelThreshold.value, "source": policy.pixelThreshold.source.rawValue,
+                                "description": policy.pixelThreshold.description],
             "images": records, "failed": failures,
             "notice": "AI generated, not for clinical use",
         ]

@@ -20,5 +20,6 @@ struct MedVMADCommand: ParsableCommand {
             WeightsCommand.self,
             SampleDataCommand.self,
             BenchCommand.self,
+            CalibrateCommand.self,
         ])
 }
