@@ -8,6 +8,10 @@ let dcmtkLibraries: [LinkerSetting] = [
     "dcmimage", "dcmimgle", "dcmdata", "oflog", "ofstd", "openjp2", "z",
 ].map { .linkedLibrary($0) }
 
+/// Hot loops hand raw buffers to kernels that own them exclusively; dynamic exclusivity checks
+/// there only cost time (measured in the profile of the vision forward).
+let numericSettings: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
+
 let package = Package(
     name: "medvmad",
     platforms: [.macOS(.v15)],
@@ -40,17 +44,18 @@ let package = Package(
         ),
 
         // Numeric core
-        .target(name: "Tensor", dependencies: ["CBLAS"]),
+        .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: numericSettings),
         .target(name: "Checkpoint", dependencies: ["Tensor", "CZlib", "COpenSSL"]),
         .target(name: "Raster", dependencies: ["CPNGBridge"]),
         .target(
             name: "CLIP",
             dependencies: ["Tensor", "Checkpoint", "Raster", "CZlib"],
-            resources: [.copy("Resources/bpe_simple_vocab_16e6.txt.gz")]
+            resources: [.copy("Resources/bpe_simple_vocab_16e6.txt.gz")],
+            swiftSettings: numericSettings
         ),
 
         // Method, metrics, imaging
-        .target(name: "MedVMAD", dependencies: ["CLIP", "Tensor", "Checkpoint", "Raster", "Metrics"]),
+        .target(name: "MedVMAD", dependencies: ["CLIP", "Tensor", "Checkpoint", "Raster", "Metrics"], swiftSettings: numericSettings),
         .target(name: "Metrics"),
         .target(name: "MedIO", dependencies: ["CDcmBridge", "CNIfTIShim", "Raster"]),
         .target(name: "Synthesis", dependencies: ["MedIO", "Raster", "CDcmBridge"]),

@@ -7,7 +7,11 @@ public enum FastMath {
     @inlinable @inline(__always)
     public static func exp(_ v: SIMD8<Float>) -> SIMD8<Float> {
         let x = v.clamped(lowerBound: SIMD8(repeating: -87.33654), upperBound: SIMD8(repeating: 88.37626))
-        let k = (x * 1.44269504088896341).rounded(.toNearestOrEven)
+        // Round x·log2(e) to the nearest integer with the 1.5·2²³ trick: the sum's low mantissa bits
+        // hold k, so neither a generic rounding nor a float→int conversion is needed.
+        let magic = SIMD8<Float>(repeating: 12582912)
+        let t = x * 1.44269504088896341 + magic
+        let k = t - magic
         let r = x - k * 0.693359375 + k * 2.12194440e-4
         var y = SIMD8<Float>(repeating: 1.9875691500e-4)
         y = y * r + 1.3981999507e-3
@@ -16,8 +20,8 @@ public enum FastMath {
         y = y * r + 1.6666665459e-1
         y = y * r + 5.0000001201e-1
         y = y * r * r + r + 1
-        let bits = (SIMD8<Int32>(k) &+ 127) &<< 23
-        return y * unsafeBitCast(bits, to: SIMD8<Float>.self)
+        let ki = unsafeBitCast(t, to: SIMD8<Int32>.self) &- 0x4B40_0000
+        return y * unsafeBitCast((ki &+ 127) &<< 23, to: SIMD8<Float>.self)
     }
 
     /// Scalar twin of the vector version (same polynomial, same results).
