@@ -23,7 +23,7 @@ import Testing
     }
 
     /// Writes a model folder for the tiny fixture CLIP.
-    func makeModel(at folder: String) throws {
+    static func makeModel(at folder: String) throws {
         let clipPath = PipelineTestSupport.repositoryRoot + "/Tests/Fixtures/tiny-clip"
         let clip = try CLIPCheckpoint.load(path: clipPath)
         var config = MedVMADConfig.Profile.medvmad.config(clip: clip.config, className: "brain")
@@ -42,7 +42,7 @@ import Testing
     }
 
     @Test func niftiAndDicomSeriesGiveConsistentOutputs() throws {
-        try makeModel(at: root + "/model")
+        try Self.makeModel(at: root + "/model")
         try PipelineTestSupport.writeVolume(root + "/in/vol.nii.gz", size: [20, 16, 3], seed: 0)
         let ct = PipelineTestSupport.repositoryRoot + "/sample-data/dicom/CT_small.dcm"
         try FileManager.default.createDirectory(atPath: root + "/in/ct", withIntermediateDirectories: true)
@@ -96,7 +96,7 @@ import Testing
         // The outcome is stated either way, with the threshold and its source.
         let statement = results["statement"] as! String
         #expect(results["outcome"] as! String == (flagged.isEmpty ? "no anomaly above threshold" : "anomaly"))
-        #expect(statement.contains("0.300") && statement.contains("pipeline file"))
+        #expect(statement.contains("0.300") && statement.contains("infer.threshold"))
         #expect((results["warnings"] as! [String]).contains("seg not written: the input is NIfTI"))
         // Figures carry a legend and burned-in text: wider than the (enlarged) slice.
         let png = try PNGFile.read(folder + "/png/slice-0000.png")

@@ -39,7 +39,7 @@ public final class MedVMADSeriesProcessor: SeriesProcessor {
         var policy = try DecisionPolicy.load(for: inference)
         if let override {
             policy.imageThreshold = DecisionThreshold(value: Float(override), source: .pipelineFile,
-                                                      description: "pipeline file '\(pipeline)' (infer.threshold)")
+                                                      description: "set in pipeline '\(pipeline)' (infer.threshold)")
         }
         return policy
     }

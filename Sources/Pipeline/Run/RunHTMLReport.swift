@@ -61,11 +61,11 @@ struct RunHTMLReport {
                      ("Calibration", m.calibration ?? "none (uncalibrated model)"), ("Map range", "0 to \(Self.number(m.mapMaximum))")]
         }
         if let threshold {
-            rows.append(("Image threshold", "\(Self.number(Double(threshold.value))) — source: \(threshold.source.rawValue) (\(threshold.description))"))
+            rows.append(("Image threshold", "\(Self.number(Double(threshold.value))) — \(threshold.description)"))
         } else if let t = spec.infer.threshold {
-            rows.append(("Image threshold", "\(Self.number(t)) — source: pipeline file"))
+            rows.append(("Image threshold", "\(Self.number(t)) — set in the pipeline file"))
         }
-        if let pixel { rows.append(("Pixel threshold", "\(Self.number(Double(pixel.value))) — source: \(pixel.source.rawValue) (\(pixel.description))")) }
+        if let pixel { rows.append(("Pixel threshold", "\(Self.number(Double(pixel.value))) — \(pixel.description)")) }
         if let scale { rows.append(("Heat-map scale", "\(Self.number(scale.lo)) to \(Self.number(scale.hi)): \(scale.description)")) }
         rows.append(("Preparation", "plane \(spec.prepare.axis.rawValue), window \(spec.prepare.window), skip empty slices: \(spec.prepare.skipEmpty ? "yes" : "no")"))
         let body = rows.map { "<tr><th>\(Self.escape($0.0))</th><td>\(Self.escape($0.1))</td></tr>" }.joined()
