@@ -1,4 +1,5 @@
 import CLIP
+import Checkpoint
 import Foundation
 
 /// The contents of `medvmad.json` in a model folder: settings, the CLIP weights they belong to, provenance.
@@ -40,6 +41,15 @@ public struct ModelManifest: Codable, Sendable, Equatable {
         public var config: CLIPConfig
         /// Where the architecture came from.
         public var configSource: String
+
+        /// Describes loaded weights: absolute path, size and SHA-256 of the file read, its architecture.
+        public init(describing checkpoint: CLIPCheckpoint) throws {
+            let file = checkpoint.weightsPath
+            let absolute = file.hasPrefix("/") ? file : FileManager.default.currentDirectoryPath + "/" + file
+            let size = ((try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? NSNumber)?.int64Value ?? 0
+            self.init(path: (absolute as NSString).standardizingPath, sha256: try FileDigest.sha256(path: file), sizeBytes: size,
+                      config: checkpoint.config, configSource: checkpoint.configSource)
+        }
 
         public init(path: String, sha256: String, sizeBytes: Int64, config: CLIPConfig, configSource: String) {
             self.path = path

@@ -17,23 +17,18 @@ struct ImportCommand: ParsableCommand {
 
     func run() throws {
         guard let prof = MedVMADConfig.Profile(rawValue: profile) else { throw ValidationError("unknown profile '\(profile)'") }
-        let presetValue = try preset.map { p -> CLIPConfig.Preset in
-            guard let v = CLIPConfig.Preset(name: p) else { throw ValidationError("unknown preset '\(p)'") }
-            return v
-        }
+        let presetValue = try parsePreset(preset)
         let ckpt = try CLIPCheckpoint.load(path: clip, preset: presetValue)
         var config = prof.config(clip: ckpt.config)
         if let className { config.prompt.className = className }
         let ids = try MedVMADModel.promptIds(for: config.prompt, contextLength: ckpt.config.text.contextLength, tokenizer: try CLIPTokenizer())
         let model = try MedVMADModel(config: config, clipWeights: ckpt.weights, clipConfig: ckpt.config, promptIds: ids)
         try PublicCheckpointImport.load(path: checkpoint, into: model.params)
-        let size = ((try FileManager.default.attributesOfItem(atPath: ckpt.weightsPath))[.size] as? NSNumber)?.int64Value ?? 0
-        let absolute = ckpt.weightsPath.hasPrefix("/") ? ckpt.weightsPath : FileManager.default.currentDirectoryPath + "/" + ckpt.weightsPath
         let manifest = ModelManifest(
             formatVersion: ModelManifest.currentFormat, name: (output as NSString).lastPathComponent,
             description: "Imported from \((checkpoint as NSString).lastPathComponent) (public MedVMAD code layout), profile \(config.profile)",
             model: config,
-            clip: .init(path: absolute, sha256: try FileDigest.sha256(path: ckpt.weightsPath), sizeBytes: size, config: ckpt.config, configSource: ckpt.configSource),
+            clip: try .init(describing: ckpt),
             provenance: .init(software: "medvmad \(medvmadVersion)", createdAt: ISO8601DateFormatter().string(from: Date()),
                               trainingData: nil, trainingImages: nil, epochsCompleted: 0, seed: nil, notes: "imported from \(checkpoint)"))
         try model.save(modelDirectory: output, manifest: manifest)

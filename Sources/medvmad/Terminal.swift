@@ -1,5 +1,16 @@
+import ArgumentParser
+import CLIP
 import Foundation
 import Tensor
+
+/// The `--preset` option of the commands that read CLIP weights.
+func parsePreset(_ name: String?) throws -> CLIPConfig.Preset? {
+    guard let name else { return nil }
+    guard let p = CLIPConfig.Preset(name: name) else {
+        throw ValidationError("unknown preset '\(name)'; known: \(CLIPConfig.Preset.allCases.map(\.rawValue).joined(separator: ", "))")
+    }
+    return p
+}
 
 /// Terminal helpers for the commands: progress bars on a TTY, plain lines otherwise.
 enum Terminal {

@@ -28,10 +28,7 @@ struct TrainCommand: ParsableCommand {
         guard let prof = MedVMADConfig.Profile(rawValue: profile) else {
             throw ValidationError("unknown profile '\(profile)'; available: \(MedVMADConfig.Profile.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        let presetValue = try preset.map { p -> CLIPConfig.Preset in
-            guard let v = CLIPConfig.Preset(name: p) else { throw ValidationError("unknown preset '\(p)'") }
-            return v
-        }
+        let presetValue = try parsePreset(preset)
         let dataset = try BMADDataset.load(root: data, split: split)
         FileHandle.standardError.write(Data("data: \(dataset.items.count) images (\(dataset.normalCount) normal, \(dataset.abnormalCount) abnormal) in \(data)/\(split)\n".utf8))
         let checkpoint = try CLIPCheckpoint.load(path: clip, preset: presetValue)
@@ -49,15 +46,11 @@ struct TrainCommand: ParsableCommand {
         }
         if resume, let epochs { config.training.epochs = epochs }
         try config.validate(path: "command line", clip: checkpoint.config)
-        let size = ((try FileManager.default.attributesOfItem(atPath: checkpoint.weightsPath))[.size] as? NSNumber)?.int64Value ?? 0
         let manifest = try resumeManifest ?? ModelManifest(
             formatVersion: ModelManifest.currentFormat, name: (output as NSString).lastPathComponent,
             description: "MedVMAD (\(config.profile)) trained with medvmad on \(dataset.items.count) images of \(data)",
             model: config,
-            clip: .init(path: (checkpoint.weightsPath as NSString).standardizingPath.hasPrefix("/") ? checkpoint.weightsPath
-                            : FileManager.default.currentDirectoryPath + "/" + checkpoint.weightsPath,
-                        sha256: try FileDigest.sha256(path: checkpoint.weightsPath), sizeBytes: size,
-                        config: checkpoint.config, configSource: checkpoint.configSource),
+            clip: try .init(describing: checkpoint),
             provenance: .init(software: "medvmad \(medvmadVersion)", createdAt: ISO8601DateFormatter().string(from: Date()),
                               trainingData: "\(data)/\(split)", trainingImages: dataset.items.count, epochsCompleted: 0, seed: config.training.seed, notes: ""))
         let ids = try MedVMADModel.promptIds(for: config.prompt, contextLength: checkpoint.config.text.contextLength, tokenizer: try CLIPTokenizer())

@@ -17,10 +17,7 @@ struct WeightsCommand: ParsableCommand {
         func run() throws {
             var report: [String: Any] = ["path": path]
             var problems: [String] = []
-            let presetValue = try preset.map { p -> CLIPConfig.Preset in
-                guard let v = CLIPConfig.Preset(name: p) else { throw ValidationError("unknown preset '\(p)'") }
-                return v
-            }
+            let presetValue = try parsePreset(preset)
             var resolved: (file: String, config: CLIPConfig, source: String)?
             do { resolved = try CLIPCheckpoint.resolve(path: path, preset: presetValue) } catch { problems.append("\(error)") }
             let file = resolved?.file ?? path
@@ -65,10 +62,7 @@ struct WeightsCommand: ParsableCommand {
         @Option(help: "Architecture for files without a config.json.") var preset: String?
 
         func run() throws {
-            let presetValue = try preset.map { p -> CLIPConfig.Preset in
-                guard let v = CLIPConfig.Preset(name: p) else { throw ValidationError("unknown preset '\(p)'") }
-                return v
-            }
+            let presetValue = try parsePreset(preset)
             let ckpt = try CLIPCheckpoint.load(path: path, preset: presetValue)
             try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
             let config = try JSONSerialization.data(withJSONObject: ckpt.config.huggingFaceJSON, options: [.prettyPrinted, .sortedKeys])
