@@ -14,6 +14,9 @@ public final class MedVMADSeriesProcessor: SeriesProcessor {
     private let loaded = Mutex<(MedVMADInference, DecisionPolicy)?>(nil)
     private let loading = Mutex(())
 
+    /// Most flagged slices given a thumbnail per series.
+    static let thumbnailLimit = 12
+
     public init(spec: PipelineSpec) {
         self.spec = spec
     }
@@ -90,11 +93,15 @@ public final class MedVMADSeriesProcessor: SeriesProcessor {
             }
             outputs += try writer.write(output)
         }
-        // Small heat maps of the flagged slices (and of the highest-scoring one) for the HTML report.
+        // Small heat maps for the HTML report: the highest-scoring flagged slices (at most
+        // `thumbnailLimit`, so a volume flagged throughout keeps the page small), and the
+        // highest-scoring slice even when nothing is flagged.
         let worst = verdict.worstSlice.map { prepared.slices[$0].index }
         let flagged = verdict.flaggedSlices.map { prepared.slices[$0].index }
+        let shown = verdict.flaggedSlices.sorted { verdict.slices[$0].score > verdict.slices[$1].score }
+            .prefix(Self.thumbnailLimit).map { prepared.slices[$0].index }
         var thumbnails: [ResultsDocument.Thumbnail] = []
-        for z in Array(Set(flagged + (worst.map { [$0] } ?? []))).sorted() where verdictBySlice[z] != nil {
+        for z in Array(Set(shown + (worst.map { [$0] } ?? []))).sorted() where verdictBySlice[z] != nil {
             let name = "thumbnails/slice-\(String(format: "%04d", z)).png"
             outputs.append(try writer.writeThumbnail(slice: z, as: name))
             thumbnails.append(.init(slice: z, file: name, abnormal: flagged.contains(z)))

@@ -114,7 +114,10 @@ struct RunHTMLReport {
                     .map { "<img src=\"\($0)\" alt=\"\(Self.escape("heat map of slice \(t.slice)"))\">" } ?? "<div class=\"missing\">thumbnail unavailable</div>"
                 figures += "<figure class=\"\(t.abnormal ? "flag" : "")\">\(image)<figcaption>\(Self.escape(caption))</figcaption></figure>"
             }
-            blocks += "<article><h3>\(Self.escape(e.key))</h3><p>\(Self.escape(r.statement ?? ""))</p><div class=\"thumbs\">\(figures)</div></article>\n"
+            let flaggedCount = r.abnormalSlices?.count ?? 0
+            let shownCount = thumbnails.filter(\.abnormal).count
+            let more = shownCount < flaggedCount ? "<p class=\"meta\">\(flaggedCount) slices flagged; the \(shownCount) highest-scoring are shown. All slice verdicts are in results.json.</p>" : ""
+            blocks += "<article><h3>\(Self.escape(e.key))</h3><p>\(Self.escape(r.statement ?? ""))</p>\(more)<div class=\"thumbs\">\(figures)</div></article>\n"
         }
         if blocks.isEmpty { blocks = "<p>No processed series with slice results.</p>" }
         return "<section><h2>Flagged slices</h2><p class=\"meta\">Heat maps on the model's fixed scale; each series also shows its highest-scoring slice.</p>\(blocks)</section>\n"
