@@ -126,4 +126,47 @@ import Testing
         _ = try PipelineRunner(spec: spec, processor: MedVMADSeriesProcessor(spec: spec), logger: logger, interactiveProgress: false).run()
         #expect(try DicomHeader.read(path: dicomFolder + "/seg.dcm").sopInstanceUID == seg.sopInstanceUID)
     }
+
+    /// Nothing above threshold is an outcome stated in results.json and the reports, with the
+    /// figures and the highest-scoring slice's thumbnail still written.
+    @Test func noAnomalyIsAStatedOutcome() throws {
+        try Self.makeModel(at: root + "/model")
+        try PipelineTestSupport.writeVolume(root + "/in/vol.nii.gz", size: [20, 16, 2], seed: 0)
+        // A threshold above the map maximum: no slice can be flagged.
+        let yaml = """
+        name: quiet
+        output: out
+        ingest:
+          folders: [in]
+        select:
+          - name: all
+            min_slices: 1
+        prepare:
+          skip_empty: false
+        infer:
+          model: model
+          class_name: brain
+          threshold: 1000
+        write:
+          outputs: [png]
+        report:
+          formats: [json, csv, html]
+        """
+        let spec = try PipelineLoader.load(yaml: yaml, path: root + "/p.yaml", environment: PipelineTestSupport.environment()).get()
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let summary = try PipelineRunner(spec: spec, processor: MedVMADSeriesProcessor(spec: spec), logger: logger, interactiveProgress: false).run()
+        #expect(summary.completed == 1, "\(summary.failures)")
+        let folder = root + "/out/nifti/vol"
+        let results = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/results.json"))) as! [String: Any]
+        #expect(results["outcome"] as! String == "no anomaly above threshold")
+        #expect((results["statement"] as! String).hasPrefix("no anomaly above threshold 1000.000"))
+        #expect((results["abnormalSlices"] as! [Int]).isEmpty)
+        #expect((results["thumbnails"] as! [[String: Any]]).count == 1)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder + "/png").count == 2)
+        let csv = try String(contentsOfFile: root + "/out/report.csv", encoding: .utf8)
+        #expect(csv.contains(",no anomaly above threshold,") && csv.contains(",pipeline file,"))
+        let html = try String(contentsOfFile: root + "/out/report.html", encoding: .utf8)
+        #expect(html.contains("no anomaly above threshold"))
+    }
 }
