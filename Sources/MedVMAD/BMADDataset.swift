@@ -23,6 +23,12 @@ public struct BMADDataset: Sendable {
     public let split: String
     public let items: [Item]
 
+    public init(root: String, split: String, items: [Item]) {
+        self.root = root
+        self.split = split
+        self.items = items
+    }
+
     public var normalCount: Int { items.filter { $0.label == 0 }.count }
     public var abnormalCount: Int { items.filter { $0.label == 1 }.count }
 

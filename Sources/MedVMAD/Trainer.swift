@@ -1,6 +1,7 @@
 import CLIP
 import Checkpoint
 import Foundation
+import Raster
 import Tensor
 
 /// Trains a model's prompts and adapters on a BMAD split, with a checkpoint after every epoch.
@@ -163,5 +164,19 @@ public final class Trainer {
         var csv = "epoch,image_loss,segmentation_loss,total_loss,seconds\n"
         for r in history { csv += "\(r.epoch),\(r.imageLoss),\(r.segmentationLoss),\(r.totalLoss),\(String(format: "%.1f", r.seconds))\n" }
         try AtomicFile.write(Data(csv.utf8), to: (outputDirectory as NSString).appendingPathComponent("losses.csv"))
+        try writeLossPlots()
+    }
+
+    /// `loss-image.png` and `loss-segmentation.png`: per-epoch losses as the paper's Figs. 8 and 9 draw them.
+    func writeLossPlots() throws {
+        let epochs = history.map { Double($0.epoch) }
+        for (file, title, values) in [("loss-image.png", "Image loss (sum of levels)", history.map { Double($0.imageLoss) }),
+                                      ("loss-segmentation.png", "Segmentation loss (sum of levels)", history.map { Double($0.segmentationLoss) })] {
+            let plot = LinePlot.trainingLoss(title: title, series: [LinePlot.Series(name: "train", x: epochs, y: values)])
+            let image = try plot.render(width: 640, height: 400)
+            let path = (outputDirectory as NSString).appendingPathComponent(file)
+            try PNGFile.write(image, to: path + ".partial")
+            guard rename(path + ".partial", path) == 0 else { throw MedVMADError.ioFailure(path: path, reason: String(cString: strerror(errno))) }
+        }
     }
 }
