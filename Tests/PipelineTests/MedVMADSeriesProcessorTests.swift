@@ -5,6 +5,7 @@ import Foundation
 import Logging
 import MedIO
 import MedVMAD
+import Raster
 import Testing
 @testable import Pipeline
 
@@ -22,7 +23,7 @@ import Testing
     }
 
     /// Writes a model folder for the tiny fixture CLIP.
-    func makeModel(at folder: String) throws {
+    static func makeModel(at folder: String) throws {
         let clipPath = PipelineTestSupport.repositoryRoot + "/Tests/Fixtures/tiny-clip"
         let clip = try CLIPCheckpoint.load(path: clipPath)
         var config = MedVMADConfig.Profile.medvmad.config(clip: clip.config, className: "brain")
@@ -41,7 +42,7 @@ import Testing
     }
 
     @Test func niftiAndDicomSeriesGiveConsistentOutputs() throws {
-        try makeModel(at: root + "/model")
+        try Self.makeModel(at: root + "/model")
         try PipelineTestSupport.writeVolume(root + "/in/vol.nii.gz", size: [20, 16, 3], seed: 0)
         let ct = PipelineTestSupport.repositoryRoot + "/sample-data/dicom/CT_small.dcm"
         try FileManager.default.createDirectory(atPath: root + "/in/ct", withIntermediateDirectories: true)
@@ -71,31 +72,101 @@ import Testing
         let summary = try PipelineRunner(spec: spec, processor: MedVMADSeriesProcessor(spec: spec), logger: logger, interactiveProgress: false).run()
         #expect(summary.completed == 2 && summary.failed == 0, "\(summary.failures)")
 
-        // NIfTI: map and mask on the input grid; the mask is the map thresholded, voxel by voxel.
+        // NIfTI: map and mask on the input grid, in the model's map units; the mask is the map
+        // strictly above the policy's pixel threshold, voxel by voxel.
         let folder = root + "/out/nifti/vol"
+        let results = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/results.json"))) as! [String: Any]
+        let mapMaximum = (results["model"] as! [String: Any])["mapMaximum"] as! Double
+        let imageThreshold = results["imageThreshold"] as! [String: Any]
+        let pixelThreshold = (results["pixelThreshold"] as! [String: Any])["value"] as! Double
+        // The pipeline file's threshold overrides the image threshold only; the pixel threshold is the
+        // uncalibrated default (half the map maximum), the model having no calibration.
+        #expect(imageThreshold["value"] as! Double == 0.3 && imageThreshold["source"] as! String == "pipeline file")
+        #expect(abs(pixelThreshold - mapMaximum / 2) < 1e-6)
         let map = try NiftiReader().read(path: folder + "/anomaly-map.nii.gz")
         let mask = try NiftiReader().read(path: folder + "/anomaly-mask.nii.gz")
         #expect(map.size == [20, 16, 3] && mask.size == map.size)
-        #expect(map.voxels.allSatisfy { $0 >= 0 && $0 <= 1 })
-        #expect(zip(map.voxels, mask.voxels).allSatisfy { ($0 >= 0.3) == ($1 == 1) })
+        #expect(map.voxels.allSatisfy { $0 >= 0 && Double($0) <= mapMaximum })
+        #expect(zip(map.voxels, mask.voxels).allSatisfy { (Double($0) > pixelThreshold) == ($1 == 1) })
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder + "/png").count == 3)
-        let results = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/results.json"))) as! [String: Any]
         let scores = (results["sliceScores"] as! [[String: Any]]).map { $0["score"] as! Double }
-        #expect(scores.count == 3 && scores.allSatisfy { $0 >= 0 && $0 <= 1 })
-        #expect(results["abnormalSlices"] as! [Int] == scores.enumerated().filter { $0.element >= 0.3 }.map(\.offset))
+        #expect(scores.count == 3 && scores.allSatisfy { $0 >= 0 && $0 <= mapMaximum })
+        let flagged = scores.enumerated().filter { $0.element > 0.3 }.map(\.offset)
+        #expect(results["abnormalSlices"] as! [Int] == flagged)
+        // The outcome is stated either way, with the threshold and its source.
+        let statement = results["statement"] as! String
+        #expect(results["outcome"] as! String == (flagged.isEmpty ? "no anomaly above threshold" : "anomaly"))
+        #expect(statement.contains("0.300") && statement.contains("infer.threshold"))
         #expect((results["warnings"] as! [String]).contains("seg not written: the input is NIfTI"))
+        // Figures carry a legend and burned-in text: wider than the (enlarged) slice.
+        let png = try PNGFile.read(folder + "/png/slice-0000.png")
+        #expect(png.height >= OutputWriter.figureMinimumSide && png.width > png.height * 20 / 16)
+        // Thumbnails: the flagged slices plus the highest-scoring one.
+        let thumbnails = (results["thumbnails"] as! [[String: Any]]).map { $0["slice"] as! Int }
+        let worst = scores.indices.max { scores[$0] < scores[$1] }!
+        #expect(thumbnails == Array(Set(flagged + [worst])).sorted())
 
-        // DICOM: SEG and SC in the source's study, named in the job's outputs.
+        // DICOM: SEG and SC in the source's study, named in the job's outputs. The SC holds the verdict
+        // figure (enlarged slice plus legend), no longer the source's grid.
         let source = try DicomHeader.read(path: ct)
         let dicomFolder = root + "/out/dicom/\(source.studyInstanceUID)/\(source.seriesInstanceUID)"
         let seg = try DicomHeader.read(path: dicomFolder + "/seg.dcm")
         #expect(seg.studyInstanceUID == source.studyInstanceUID && seg.sopClassUID == DicomSegWriter.sopClassUID)
         let sc = try DicomHeader.read(path: dicomFolder + "/sc/sc-0001.dcm")
-        #expect(sc.studyInstanceUID == source.studyInstanceUID && sc.rows == source.rows && sc.columns == source.columns)
+        #expect(sc.studyInstanceUID == source.studyInstanceUID && sc.rows >= OutputWriter.figureMinimumSide && sc.columns > sc.rows)
+
+        // The run's reports carry each series' verdict.
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: root + "/out/report.json"))) as! [String: Any]
+        let entries = report["series"] as! [[String: Any]]
+        #expect(entries.count == 2 && entries.allSatisfy { ($0["verdict"] as? [String: Any])?["statement"] is String })
+        #expect(FileManager.default.fileExists(atPath: root + "/out/report.html"))
 
         // A redo (model settings changed) rewrites the same objects: UIDs depend on series and model only.
         try? FileManager.default.removeItem(atPath: root + "/out/state.sqlite")
         _ = try PipelineRunner(spec: spec, processor: MedVMADSeriesProcessor(spec: spec), logger: logger, interactiveProgress: false).run()
         #expect(try DicomHeader.read(path: dicomFolder + "/seg.dcm").sopInstanceUID == seg.sopInstanceUID)
+    }
+
+    /// Nothing above threshold is an outcome stated in results.json and the reports, with the
+    /// figures and the highest-scoring slice's thumbnail still written.
+    @Test func noAnomalyIsAStatedOutcome() throws {
+        try Self.makeModel(at: root + "/model")
+        try PipelineTestSupport.writeVolume(root + "/in/vol.nii.gz", size: [20, 16, 2], seed: 0)
+        // A threshold above the map maximum: no slice can be flagged.
+        let yaml = """
+        name: quiet
+        output: out
+        ingest:
+          folders: [in]
+        select:
+          - name: all
+            min_slices: 1
+        prepare:
+          skip_empty: false
+        infer:
+          model: model
+          class_name: brain
+          threshold: 1000
+        write:
+          outputs: [png]
+        report:
+          formats: [json, csv, html]
+        """
+        let spec = try PipelineLoader.load(yaml: yaml, path: root + "/p.yaml", environment: PipelineTestSupport.environment()).get()
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let summary = try PipelineRunner(spec: spec, processor: MedVMADSeriesProcessor(spec: spec), logger: logger, interactiveProgress: false).run()
+        #expect(summary.completed == 1, "\(summary.failures)")
+        let folder = root + "/out/nifti/vol"
+        let results = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/results.json"))) as! [String: Any]
+        #expect(results["outcome"] as! String == "no anomaly above threshold")
+        #expect((results["statement"] as! String).hasPrefix("no anomaly above threshold 1000.000"))
+        #expect((results["abnormalSlices"] as! [Int]).isEmpty)
+        #expect((results["thumbnails"] as! [[String: Any]]).count == 1)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder + "/png").count == 2)
+        let csv = try String(contentsOfFile: root + "/out/report.csv", encoding: .utf8)
+        #expect(csv.contains(",no anomaly above threshold,") && csv.contains(",pipeline file,"))
+        let html = try String(contentsOfFile: root + "/out/report.html", encoding: .utf8)
+        #expect(html.contains("no anomaly above threshold"))
     }
 }

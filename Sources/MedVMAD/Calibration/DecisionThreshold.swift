@@ -7,6 +7,8 @@ public struct DecisionThreshold: Codable, Sendable, Equatable {
         case manual
         /// No calibration: half the largest possible value (mean level probability 0.5).
         case uncalibratedDefault = "uncalibrated default"
+        /// Set in a pipeline file (`infer.threshold`), overriding the model's own.
+        case pipelineFile = "pipeline file"
     }
 
     /// Abnormal iff the value tested is strictly above this.

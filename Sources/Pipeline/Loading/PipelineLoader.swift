@@ -253,7 +253,7 @@ struct SpecBuilder {
         } else if f["class_name"] == nil {
             reader.error("infer: missing 'class_name' (the object the prompts name, e.g. brain)", at: node)
         }
-        if let t = f["threshold"], let threshold = reader.double(t, f.path("threshold"), range: 0...1) { stage.threshold = threshold }
+        if let t = f["threshold"], let threshold = reader.double(t, f.path("threshold"), range: 0...Double.greatestFiniteMagnitude) { stage.threshold = threshold }
         if let b = f["batch_size"], let batch = reader.int(b, f.path("batch_size"), range: 1...1024) { stage.batchSize = batch }
         return stage
     }
@@ -310,7 +310,7 @@ struct SpecBuilder {
             stage.formats = []
             for name in names {
                 guard let format = ReportStage.Format(rawValue: name.lowercased()) else {
-                    reader.error("report.formats: '\(name)' is not one of json, csv", at: n)
+                    reader.error("report.formats: '\(name)' is not one of json, csv, html", at: n)
                     continue
                 }
                 stage.formats.append(format)

@@ -11,28 +11,46 @@ import Synchronization
 /// The model is loaded once, on the first job, and shared by all jobs (inference is read-only).
 public final class MedVMADSeriesProcessor: SeriesProcessor {
     public let spec: PipelineSpec
-    private let loaded = Mutex<MedVMADInference?>(nil)
+    private let loaded = Mutex<(MedVMADInference, DecisionPolicy)?>(nil)
     private let loading = Mutex(())
+
+    /// Most flagged slices given a thumbnail per series.
+    static let thumbnailLimit = 12
 
     public init(spec: PipelineSpec) {
         self.spec = spec
     }
 
-    func model() throws -> MedVMADInference {
-        if let model = loaded.withLock({ $0 }) { return model }
+    func model() throws -> MedVMADInference { try modelAndPolicy().0 }
+
+    /// The model and its decision policy, loaded once.
+    func modelAndPolicy() throws -> (MedVMADInference, DecisionPolicy) {
+        if let pair = loaded.withLock({ $0 }) { return pair }
         // One loader at a time; the others wait instead of loading the weights twice.
         return try loading.withLock { _ in
-            if let model = loaded.withLock({ $0 }) { return model }
+            if let pair = loaded.withLock({ $0 }) { return pair }
             let model = try MedVMADInference.load(modelDirectory: spec.infer.model, className: spec.infer.className)
-            loaded.withLock { $0 = model }
-            return model
+            let pair = (model, try Self.policy(for: model, override: spec.infer.threshold, pipeline: spec.name))
+            loaded.withLock { $0 = pair }
+            return pair
         }
+    }
+
+    /// The model's policy (calibration or uncalibrated default), with the pipeline file's manual
+    /// image threshold in its place when one is set.
+    static func policy(for inference: MedVMADInference, override: Double?, pipeline: String) throws -> DecisionPolicy {
+        var policy = try DecisionPolicy.load(for: inference)
+        if let override {
+            policy.imageThreshold = DecisionThreshold(value: Float(override), source: .pipelineFile,
+                                                      description: "set in pipeline '\(pipeline)' (infer.threshold)")
+        }
+        return policy
     }
 
     public func process(_ job: PipelineJob, context: JobContext) throws -> JobResult {
         let volume = try readVolume(job, files: context.inputFiles)
         try context.checkDeadline()
-        let inference = try model()
+        let (inference, policy) = try modelAndPolicy()
         if spec.prepare.size != 0 && spec.prepare.size != inference.imageSize {
             throw PipelineError.processingFailed(key: job.inputKey,
                 reason: "prepare.size \(spec.prepare.size) differs from the model's image size \(inference.imageSize)")
@@ -41,28 +59,32 @@ public final class MedVMADSeriesProcessor: SeriesProcessor {
                                                     window: Self.intensityWindow(spec.prepare.window), modelSize: inference.imageSize,
                                                     skipEmpty: spec.prepare.skipEmpty ? EmptySliceRule() : nil))
         let prepared = try preparer.prepare(volume)
-        var maps: [[Float]] = []
-        var scores: [Float] = []
+        var results: [MedVMADInference.SliceResult] = []
         let batch = spec.infer.batchSize
         for start in stride(from: 0, to: prepared.slices.count, by: batch) {
             try context.checkDeadline()
             let chunk = prepared.slices[start..<min(start + batch, prepared.slices.count)]
             let images = try chunk.map { try ByteImage(width: $0.size, height: $0.size, mode: .gray, pixels: $0.image) }
-            let results = try inference.infer(images: images, batchSize: batch)
-            // Maps and scores sum one probability per feature level; dividing by the level count gives 0…1.
-            let scale = 1 / max(inference.mapMaximum, 1)
-            maps += results.map { $0.map.map { $0 * scale } }
-            scores += results.map { $0.score * scale }
+            results += try inference.infer(images: images, batchSize: batch)
         }
-        let probability = try prepared.volumeMap(maps)
-        let threshold = Float(spec.infer.threshold)
-        let mask = probability.map { $0 >= threshold }
+        // Maps stay in the model's units (0 … mapMaximum), the units of the policy's thresholds and scale.
+        let verdict = SeriesVerdict(slices: results.map(policy.verdict), threshold: policy.imageThreshold)
+        let map = try prepared.volumeMap(results.map(\.map))
+        let pixelThreshold = policy.pixelThreshold.value
+        let mask = map.map { $0 > pixelThreshold }
         try context.checkDeadline()
 
+        // Verdicts by volume slice (z), for the figures drawn on the native z slices; only when the
+        // analysis stepped through z does a prepared slice's index name a z slice.
+        var verdictBySlice: [Int: SliceVerdict] = [:]
+        if prepared.orientation.sliceAxis == 2 {
+            for (slice, v) in zip(prepared.slices, verdict.slices) { verdictBySlice[slice.index] = v }
+        }
         var outputs: [String] = []
         var notes: [String] = []
-        let writer = OutputWriter(spec: spec, context: context, volume: volume, probability: probability, mask: mask,
-                                  window: prepared.window, inference: inference, key: job.inputKey, modelHash: job.modelHash)
+        let writer = OutputWriter(spec: spec, context: context, volume: volume, map: map, mask: mask, window: prepared.window,
+                                  inference: inference, policy: policy, verdicts: verdictBySlice, plane: spec.prepare.axis.rawValue,
+                                  alongZ: prepared.orientation.sliceAxis == 2, key: job.inputKey, modelHash: job.modelHash)
         for output in spec.write.outputs {
             if output.needsDicomSource, case .nifti = volume.source {
                 // Mixed inputs: DICOM objects need DICOM sources; say so instead of failing the volume.
@@ -71,15 +93,37 @@ public final class MedVMADSeriesProcessor: SeriesProcessor {
             }
             outputs += try writer.write(output)
         }
-        let abnormal = zip(prepared.slices, scores).filter { $0.1 >= threshold }.map(\.0.index)
+        // Small heat maps for the HTML report: the highest-scoring flagged slices (at most
+        // `thumbnailLimit`, so a volume flagged throughout keeps the page small), and the
+        // highest-scoring slice even when nothing is flagged.
+        let worst = verdict.worstSlice.map { prepared.slices[$0].index }
+        let flagged = verdict.flaggedSlices.map { prepared.slices[$0].index }
+        let shown = verdict.flaggedSlices.sorted { verdict.slices[$0].score > verdict.slices[$1].score }
+            .prefix(Self.thumbnailLimit).map { prepared.slices[$0].index }
+        var thumbnails: [ResultsDocument.Thumbnail] = []
+        for z in Array(Set(shown + (worst.map { [$0] } ?? []))).sorted() where verdictBySlice[z] != nil {
+            let name = "thumbnails/slice-\(String(format: "%04d", z)).png"
+            outputs.append(try writer.writeThumbnail(slice: z, as: name))
+            thumbnails.append(.init(slice: z, file: name, abnormal: flagged.contains(z)))
+        }
+        let relative = { (path: String) in path.hasPrefix(context.outputFolder + "/") ? String(path.dropFirst(context.outputFolder.count + 1)) : path }
+        let indexed = zip(prepared.slices, verdict.slices).map { ResultsDocument.SliceRecord(index: $0.0.index, verdict: $0.1) }
         let summary = ResultsDocument(
-            key: job.inputKey, kind: job.kind, model: inference.manifest.name, modelHash: job.modelHash,
-            className: spec.infer.className, threshold: spec.infer.threshold, plane: spec.prepare.axis.rawValue,
+            key: job.inputKey, kind: job.kind,
+            model: .init(name: inference.manifest.name, profile: spec.infer.profile ?? inference.manifest.model.profile,
+                         clipSha256: inference.manifest.clip.sha256, calibration: policy.calibration?.sourceDescription,
+                         mapMaximum: Double(inference.mapMaximum)),
+            modelHash: job.modelHash, className: spec.infer.className,
+            outcome: verdict.abnormal ? "anomaly" : "no anomaly above threshold", statement: verdict.statement,
+            score: Double(verdict.score), threshold: Double(policy.imageThreshold.value), imageThreshold: policy.imageThreshold,
+            pixelThreshold: policy.pixelThreshold, heatmapScale: .init(lo: Double(policy.scale.lo), hi: Double(policy.scale.hi), description: policy.scale.description),
+            plane: spec.prepare.axis.rawValue,
             window: .init(policy: prepared.window.policy, lower: prepared.window.lower, upper: prepared.window.upper),
-            size: volume.size, sliceScores: zip(prepared.slices, scores).map { .init(index: $0.0.index, score: Double($0.1)) },
-            skippedSlices: prepared.skipped.map(\.index), abnormalSlices: abnormal,
-            maxScore: scores.max().map(Double.init), abnormalVoxels: mask.filter { $0 }.count,
-            warnings: volume.warnings + prepared.warnings + notes, outputs: outputs.map { String($0.dropFirst(context.outputFolder.count + 1)) },
+            size: volume.size, slices: indexed, sliceScores: indexed.map { .init(index: $0.index, score: Double($0.verdict.score)) },
+            skippedSlices: prepared.skipped.map(\.index), abnormalSlices: flagged,
+            maxScore: results.isEmpty ? nil : Double(verdict.score), abnormalVoxels: mask.filter { $0 }.count,
+            thumbnails: thumbnails,
+            warnings: volume.warnings + prepared.warnings + notes, outputs: outputs.map(relative),
             notice: "Research software; AI generated, not for clinical use.")
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -117,7 +161,8 @@ public final class MedVMADSeriesProcessor: SeriesProcessor {
     }
 }
 
-/// `results.json` of one series.
+/// `results.json` of one series. Scores and thresholds are in the model's map units
+/// (0 … `model.mapMaximum`); a slice is abnormal iff its score is strictly above `threshold`.
 struct ResultsDocument: Codable {
     struct AppliedWindowRecord: Codable {
         var policy: String
@@ -130,20 +175,59 @@ struct ResultsDocument: Codable {
         var score: Double
     }
 
+    /// One analysed slice: its index in the volume along the analysis plane, and its verdict.
+    struct SliceRecord: Codable {
+        var index: Int
+        var verdict: SliceVerdict
+    }
+
+    struct ModelRecord: Codable {
+        var name: String
+        var profile: String?
+        var clipSha256: String
+        /// Where the calibration came from; nil when the model is uncalibrated.
+        var calibration: String?
+        var mapMaximum: Double
+    }
+
+    struct ScaleRecord: Codable {
+        var lo: Double
+        var hi: Double
+        var description: String
+    }
+
+    struct Thumbnail: Codable {
+        var slice: Int
+        var file: String
+        var abnormal: Bool
+    }
+
     var key: String
     var kind: String
-    var model: String
+    var model: ModelRecord
     var modelHash: String
     var className: String
+    /// "anomaly" or "no anomaly above threshold".
+    var outcome: String
+    /// The series verdict in words (see `SeriesVerdict.statement`).
+    var statement: String
+    /// Series score: the highest slice score.
+    var score: Double
+    /// The image threshold's value (repeated from `imageThreshold` for simple readers).
     var threshold: Double
+    var imageThreshold: DecisionThreshold
+    var pixelThreshold: DecisionThreshold
+    var heatmapScale: ScaleRecord
     var plane: String
     var window: AppliedWindowRecord
     var size: [Int]
+    var slices: [SliceRecord]
     var sliceScores: [SliceScore]
     var skippedSlices: [Int]
     var abnormalSlices: [Int]
     var maxScore: Double?
     var abnormalVoxels: Int
+    var thumbnails: [Thumbnail]
     var warnings: [String]
     var outputs: [String]
     var notice: String

@@ -6,15 +6,17 @@ public struct InferStage: Sendable, Equatable {
     public var profile: String?
     /// Object named in the prompts ("brain", "liver", "breast").
     public var className: String
-    /// Anomaly score at or above which a pixel or slice is abnormal.
-    public var threshold: Double
+    /// Manual image-score threshold in the model's map units (a slice is abnormal iff its score is
+    /// strictly above it), source "pipeline file". Nil uses the model's `calibration.json`, or
+    /// without one the uncalibrated default (see `DecisionPolicy`).
+    public var threshold: Double?
     /// Slices per forward pass.
     public var batchSize: Int
 
     /// Files a model folder must hold.
     public static let requiredModelFiles = ["medvmad.json", "learned.safetensors"]
 
-    public init(model: String, profile: String? = nil, className: String, threshold: Double = 0.5, batchSize: Int = 8) {
+    public init(model: String, profile: String? = nil, className: String, threshold: Double? = nil, batchSize: Int = 8) {
         self.model = model
         self.profile = profile
         self.className = className

@@ -28,8 +28,11 @@ public enum InputFingerprint {
                 throw .processingFailed(key: path, reason: "cannot hash model file: \(error)")
             }
         }
+        // The calibration sets thresholds and the heat-map scale: a new or removed one redoes the jobs.
+        let calibration = infer.model + "/calibration.json"
+        parts.append(FileManager.default.fileExists(atPath: calibration) ? ((try? FileDigest.sha256(path: calibration)) ?? "unreadable") : "none")
         // Settings that change results count as part of the model: a new threshold redoes the jobs.
-        parts.append("\(infer.profile ?? "")|\(infer.className)|\(infer.threshold)|\(prepare.axis.rawValue)|\(prepare.window)|\(prepare.size)|\(prepare.skipEmpty)|\(spec.write.outputs.map(\.rawValue))")
+        parts.append("\(infer.profile ?? "")|\(infer.className)|\(infer.threshold.map { "\($0)" } ?? "calibrated")|\(prepare.axis.rawValue)|\(prepare.window)|\(prepare.size)|\(prepare.skipEmpty)|\(spec.write.outputs.map(\.rawValue))")
         return FileDigest.sha256(Data(parts.joined(separator: "\n").utf8))
     }
 }
