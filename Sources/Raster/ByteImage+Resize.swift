@@ -26,37 +26,6 @@ extension ByteImage {
         return convolved(width: outWidth, height: outHeight, filter: filter, box: box)
     }
 
-    /// Pillow's `ImagingResampleInner`: a horizontal pass over only the rows the vertical pass
-    /// will read, then the vertical pass; a pass is skipped when its axis keeps size and span.
-    private func convolved(width outWidth: Int, height outHeight: Int, filter: ResampleFilter, box: ResampleBox) -> ByteImage {
-        let horizontal = ResampleCoefficients(inSize: width, in0: box.x0, in1: box.x1, outSize: outWidth, filter: filter)
-        var vertical = ResampleCoefficients(inSize: height, in0: box.y0, in1: box.y1, outSize: outHeight, filter: filter)
-        let needHorizontal = outWidth != width || box.x0 != 0 || box.x1 != Float(outWidth)
-        let needVertical = outHeight != height || box.y0 != 0 || box.y1 != Float(outHeight)
-        if needHorizontal && needVertical && ResampleCoefficients.verticalPassFirst(
-            inWidth: width, inHeight: height, outWidth: outWidth, outHeight: outHeight) {
-            // Vertical pass over only the columns the horizontal pass will read, then horizontal.
-            var horizontal = horizontal
-            let firstColumn = horizontal.first[0]
-            let endColumn = horizontal.first[outWidth - 1] + horizontal.count[outWidth - 1]
-            for i in 0..<outWidth { horizontal.first[i] -= firstColumn }
-            return verticalPass(height: outHeight, columns: firstColumn..<endColumn, coefficients: vertical)
-                .horizontalPass(rows: 0..<outHeight, width: outWidth, coefficients: horizontal)
-        }
-        var current = self
-        if needHorizontal {
-            // Horizontal pass over only the rows the vertical pass will read.
-            let firstRow = vertical.first[0]
-            let endRow = vertical.first[outHeight - 1] + vertical.count[outHeight - 1]
-            for i in 0..<outHeight { vertical.first[i] -= firstRow }
-            current = horizontalPass(rows: firstRow..<endRow, width: outWidth, coefficients: horizontal)
-        }
-        if needVertical {
-            current = current.verticalPass(height: outHeight, columns: 0..<current.width, coefficients: vertical)
-        }
-        return current
-    }
-
     /// Rounds a fixed-point sum to 8 bits, clamping to 0…255 (Pillow's `clip8`).
     @inline(__always)
     private static func clip8(_ sum: Int) -> UInt8 {
@@ -64,7 +33,7 @@ extension ByteImage {
         return v < 0 ? 0 : (v > 255 ? 255 : UInt8(truncatingIfNeeded: v))
     }
 
-    private func horizontalPass(rows: Range<Int>, width outWidth: Int, coefficients: ResampleCoefficients) -> ByteImage {
+    func horizontalPass(rows: Range<Int>, width outWidth: Int, coefficients: ResampleCoefficients) -> ByteImage {
         let c = channels
         let inRowLength = width * c
         let outRowLength = outWidth * c
@@ -105,7 +74,7 @@ extension ByteImage {
 
     /// The vertical pass over input columns `columns` (all of them, or those the horizontal
     /// pass will read when it runs second).
-    private func verticalPass(height outHeight: Int, columns: Range<Int>, coefficients: ResampleCoefficients) -> ByteImage {
+    func verticalPass(height outHeight: Int, columns: Range<Int>, coefficients: ResampleCoefficients) -> ByteImage {
         let c = channels
         let inRowLength = width * c
         let outRowLength = columns.count * c

@@ -22,35 +22,10 @@ extension FloatImage {
             }
             return FloatImage(uncheckedWidth: outWidth, height: outHeight, values: out)
         }
-        let horizontal = ResampleCoefficients(inSize: width, in0: box.x0, in1: box.x1, outSize: outWidth, filter: filter)
-        var vertical = ResampleCoefficients(inSize: height, in0: box.y0, in1: box.y1, outSize: outHeight, filter: filter)
-        let needHorizontal = outWidth != width || box.x0 != 0 || box.x1 != Float(outWidth)
-        let needVertical = outHeight != height || box.y0 != 0 || box.y1 != Float(outHeight)
-        if needHorizontal && needVertical && ResampleCoefficients.verticalPassFirst(
-            inWidth: width, inHeight: height, outWidth: outWidth, outHeight: outHeight) {
-            // Vertical pass over only the columns the horizontal pass will read, then horizontal.
-            var horizontal = horizontal
-            let firstColumn = horizontal.first[0]
-            let endColumn = horizontal.first[outWidth - 1] + horizontal.count[outWidth - 1]
-            for i in 0..<outWidth { horizontal.first[i] -= firstColumn }
-            return verticalPass(height: outHeight, columns: firstColumn..<endColumn, coefficients: vertical)
-                .horizontalPass(rows: 0..<outHeight, width: outWidth, coefficients: horizontal)
-        }
-        var current = self
-        if needHorizontal {
-            // Horizontal pass over only the rows the vertical pass will read.
-            let firstRow = vertical.first[0]
-            let endRow = vertical.first[outHeight - 1] + vertical.count[outHeight - 1]
-            for i in 0..<outHeight { vertical.first[i] -= firstRow }
-            current = horizontalPass(rows: firstRow..<endRow, width: outWidth, coefficients: horizontal)
-        }
-        if needVertical {
-            current = current.verticalPass(height: outHeight, columns: 0..<current.width, coefficients: vertical)
-        }
-        return current
+        return convolved(width: outWidth, height: outHeight, filter: filter, box: box)
     }
 
-    private func horizontalPass(rows: Range<Int>, width outWidth: Int, coefficients: ResampleCoefficients) -> FloatImage {
+    func horizontalPass(rows: Range<Int>, width outWidth: Int, coefficients: ResampleCoefficients) -> FloatImage {
         let kernelSize = coefficients.kernelSize
         var out = [Float](repeating: 0, count: rows.count * outWidth)
         values.withUnsafeBufferPointer { src in
@@ -73,7 +48,7 @@ extension FloatImage {
     }
 
     /// The vertical pass over input columns `columns`.
-    private func verticalPass(height outHeight: Int, columns: Range<Int>, coefficients: ResampleCoefficients) -> FloatImage {
+    func verticalPass(height outHeight: Int, columns: Range<Int>, coefficients: ResampleCoefficients) -> FloatImage {
         let kernelSize = coefficients.kernelSize
         let outWidth = columns.count
         var out = [Float](repeating: 0, count: outHeight * outWidth)
