@@ -31,11 +31,9 @@ public enum Attention {
                 for i in 0..<t {
                     let row = p + i * t
                     let valid = causal ? i + 1 : t
-                    var mx = -Float.infinity
-                    for j in 0..<valid { mx = max(mx, row[j]) }
+                    let mx = VectorOps.max(row, count: valid)
                     let sum = FastMath.expSum(out: row, inp: row, count: valid, shift: -mx)
-                    let inv = 1 / sum
-                    for j in 0..<valid { row[j] *= inv }
+                    VectorOps.scale(row, by: 1 / sum, count: valid)
                     for j in valid..<t { row[j] = 0 }
                 }
                 // O = P V  [T, D] into the head's slice of out
@@ -74,9 +72,8 @@ public enum Attention {
                 // P = softmax(S) ⇒ dS = P ⊙ (dP − Σ_j dP·P); masked entries have P = 0 and so dS = 0.
                 for i in 0..<t {
                     let pr = p + i * t, dr = dp + i * t
-                    var dot: Float = 0
-                    for j in 0..<t { dot += pr[j] * dr[j] }
-                    for j in 0..<t { dr[j] = pr[j] * (dr[j] - dot) }
+                    let dot = VectorOps.dot(pr, dr, count: t)
+                    VectorOps.softmaxBackwardRow(dr, probs: pr, dot: dot, count: t)
                 }
                 // S = scale · Q Kᵀ ⇒ dQ += scale·dS K, dK += scale·dSᵀ Q
                 BLAS.gemm(transA: false, transB: false, m: t, n: d, k: t, alpha: scale, a: dp, lda: t, b: k, ldb: c3, beta: 1, c: dq, ldc: c3)
