@@ -8,6 +8,8 @@ public final class MedVMADModel: @unchecked Sendable {
     public let clip: CLIPModel
     public let prompts: PromptLearner
     public let params: ParameterSet
+    /// Activation buffers reused from one training step to the next.
+    let trainingWorkspaces = TrainingWorkspacePool()
 
     /// - Parameters:
     ///   - weights, clipConfig: the frozen backbone (built here with the profile's block variant and activations).
@@ -144,6 +146,8 @@ final class VisionPass {
     let adapters: [ResidualAdapters]
     let acts: [Int: BlockActivations]
     let scratch: BlockScratch
+    /// The reusable buffers of a training pass, handed back to the model's pool when the pass ends.
+    let workspace: TrainingWorkspace?
 
     init(model: MedVMADModel, pixels: Tensor, textFeatures: Tensor, training: Bool) throws {
         let cfg = model.config, v = model.clip.vision, vc = v.config
@@ -158,7 +162,12 @@ final class VisionPass {
         tokens = t
         let x = FloatBuffer(count: b * t * c)
         pixels.withPointer { v.embed(pixels: $0, batch: b, imageSize: cfg.imageSize, into: x.pointer) }
-        scratch = BlockScratch(batch: b, tokens: t, width: c, heads: vc.heads, mlpWidth: vc.mlpWidth, backward: training)
+        let ws: TrainingWorkspace? = training
+            ? model.trainingWorkspaces.take(batch: b)
+                ?? TrainingWorkspace(batch: b, scratch: BlockScratch(batch: b, tokens: t, width: c, heads: vc.heads, mlpWidth: vc.mlpWidth, backward: true))
+            : nil
+        workspace = ws
+        scratch = ws?.scratch ?? BlockScratch(batch: b, tokens: t, width: c, heads: vc.heads, mlpWidth: vc.mlpWidth, backward: false)
         let first = cfg.featureLayers.first!, last = cfg.featureLayers.last!
         var acts: [Int: BlockActivations] = [:]
         var adapters: [ResidualAdapters] = [], features: [(FloatBuffer, FloatBuffer)] = [], heads: [AnomalyHead] = []
@@ -166,7 +175,9 @@ final class VisionPass {
         for i in 0..<last {
             var a: BlockActivations? = nil
             if training && i + 1 > first {
-                a = BlockActivations(batch: b, tokens: t, width: c, heads: vc.heads, mlpWidth: vc.mlpWidth, kind: v.blocks[i].kind)
+                a = ws!.activations(block: i) {
+                    BlockActivations(batch: b, tokens: t, width: c, heads: vc.heads, mlpWidth: vc.mlpWidth, kind: v.blocks[i].kind)
+                }
                 acts[i] = a
             }
             v.blocks[i].forward(x.pointer, batch: b, tokens: t, scratch: scratch, acts: a)
@@ -189,6 +200,10 @@ final class VisionPass {
         self.adapters = adapters
         self.features = features
         self.heads = heads
+    }
+
+    deinit {
+        if let workspace { model.trainingWorkspaces.give(workspace) }
     }
 
     /// Backpropagates the per-level feature gradients through adapters and frozen blocks.

@@ -6,7 +6,9 @@
 public enum FastMath {
     @inlinable @inline(__always)
     public static func exp(_ v: SIMD8<Float>) -> SIMD8<Float> {
-        let x = v.clamped(lowerBound: SIMD8(repeating: -87.33654), upperBound: SIMD8(repeating: 88.37626))
+        // Compare-and-select clamping: `clamped(lowerBound:upperBound:)` calls the generic, out-of-line
+        // `pointwiseMin`/`pointwiseMax`, which cost as much as the polynomial.
+        let x = VectorOps.lanewiseMin(VectorOps.lanewiseMax(v, SIMD8(repeating: -87.33654)), SIMD8(repeating: 88.37626))
         // Round x·log2(e) to the nearest integer with the 1.5·2²³ trick: the sum's low mantissa bits
         // hold k, so neither a generic rounding nor a float→int conversion is needed.
         let magic = SIMD8<Float>(repeating: 12582912)

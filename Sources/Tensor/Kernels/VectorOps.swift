@@ -69,13 +69,26 @@ public enum VectorOps {
         var m0 = SIMD8<Float>(repeating: -.infinity), m1 = m0
         var i = 0
         while i + 16 <= n {
-            m0 = pointwiseMax(m0, load(x, i)); m1 = pointwiseMax(m1, load(x, i + 8))
+            m0 = lanewiseMax(m0, load(x, i)); m1 = lanewiseMax(m1, load(x, i + 8))
             i += 16
         }
-        while i + 8 <= n { m0 = pointwiseMax(m0, load(x, i)); i += 8 }
-        var m = pointwiseMax(m0, m1).max()
+        while i + 8 <= n { m0 = lanewiseMax(m0, load(x, i)); i += 8 }
+        var m = lanewiseMax(m0, m1).max()
         while i < n { m = Swift.max(m, x[i]); i += 1 }
         return m
+    }
+
+    /// The larger of each lane pair. The standard library's `pointwiseMax` is generic and is not
+    /// inlined into a vector instruction; a compare-and-select is.
+    @inlinable @inline(__always)
+    public static func lanewiseMax(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+        a.replacing(with: b, where: a .< b)
+    }
+
+    /// The smaller of each lane pair (see `lanewiseMax`).
+    @inlinable @inline(__always)
+    public static func lanewiseMin(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+        a.replacing(with: b, where: b .< a)
     }
 
     /// x[i] *= a.
