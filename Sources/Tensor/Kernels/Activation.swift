@@ -34,8 +34,9 @@ public enum Activation: String, Sendable, Codable, CaseIterable {
         }
     }
 
-    /// `dinp[i] += dout[i]·f′(inp[i])`, `inp` being the forward's input.
-    public func backward(dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, inp: UnsafePointer<Float>, count: Int) {
+    /// `dinp[i] += dout[i]·f′(inp[i])`, `inp` being the forward's input; with `accumulate` false,
+    /// `dinp[i] = dout[i]·f′(inp[i])`.
+    public func backward(dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, inp: UnsafePointer<Float>, count: Int, accumulate: Bool = true) {
         switch self {
         case .quickGELU:
             // d/dx x·σ(ax) = σ(ax) + ax·σ(ax)(1 − σ(ax))
@@ -44,13 +45,15 @@ public enum Activation: String, Sendable, Codable, CaseIterable {
                 while i + 8 <= r.upperBound {
                     let x = VectorOps.load(inp, i)
                     let s = 1 / (1 + FastMath.exp(-1.702 * x))
-                    VectorOps.store(VectorOps.load(dinp, i) + VectorOps.load(dout, i) * (s + 1.702 * x * s * (1 - s)), dinp, i)
+                    let g = VectorOps.load(dout, i) * (s + 1.702 * x * s * (1 - s))
+                    VectorOps.store(accumulate ? VectorOps.load(dinp, i) + g : g, dinp, i)
                     i += 8
                 }
                 while i < r.upperBound {
                     let x = inp[i]
                     let s = 1 / (1 + FastMath.exp(-1.702 * x))
-                    dinp[i] += dout[i] * (s + 1.702 * x * s * (1 - s))
+                    let g = dout[i] * (s + 1.702 * x * s * (1 - s))
+                    dinp[i] = accumulate ? dinp[i] + g : g
                     i += 1
                 }
             }
@@ -62,14 +65,16 @@ public enum Activation: String, Sendable, Codable, CaseIterable {
                     let x = VectorOps.load(inp, i)
                     let cdf = 0.5 * (1 + FastMath.erf(x * 0.70710678118654752))
                     let pdf = FastMath.exp(-0.5 * x * x) * 0.39894228040143268
-                    VectorOps.store(VectorOps.load(dinp, i) + VectorOps.load(dout, i) * (cdf + x * pdf), dinp, i)
+                    let g = VectorOps.load(dout, i) * (cdf + x * pdf)
+                    VectorOps.store(accumulate ? VectorOps.load(dinp, i) + g : g, dinp, i)
                     i += 8
                 }
                 while i < r.upperBound {
                     let x = inp[i]
                     let cdf = 0.5 * (1 + FastMath.erf(x * 0.70710678118654752))
                     let pdf = FastMath.exp(-0.5 * x * x) * 0.39894228040143268
-                    dinp[i] += dout[i] * (cdf + x * pdf)
+                    let g = dout[i] * (cdf + x * pdf)
+                    dinp[i] = accumulate ? dinp[i] + g : g
                     i += 1
                 }
             }

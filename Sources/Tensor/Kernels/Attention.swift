@@ -46,12 +46,15 @@ public enum Attention {
 
     /// Differentiates `forward` with respect to `qkv`, accumulating into `dqkv`.
     /// - Parameters:
-    ///   - dqkv: [B, T, 3C] (accumulated).  - scratch: [B, H, T, T] workspace, overwritten.
+    ///   - dqkv: [B, T, 3C] (accumulated, or overwritten when `accumulate` is false: every value
+    ///     belongs to exactly one head, so no zero-fill is needed first).
+    ///   - scratch: [B, H, T, T] workspace, overwritten.
     ///   - dout: [B, T, C].  - qkv, probs: as in forward.
     @inlinable
     public static func backward(dqkv: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
                                 qkv: UnsafePointer<Float>, probs: UnsafePointer<Float>,
-                                batch b: Int, tokens t: Int, width c: Int, heads h: Int) {
+                                batch b: Int, tokens t: Int, width c: Int, heads h: Int, accumulate: Bool = true) {
+        let beta: Float = accumulate ? 1 : 0
         let d = c / h
         let scale = 1 / Float(d).squareRoot()
         let c3 = 3 * c
@@ -67,7 +70,7 @@ public enum Attention {
                 let dp = scratch + u * t * t
                 let dO = dout + bi * t * c + hi * d
                 // O = P V ⇒ dV += Pᵀ dO, dP = dO Vᵀ
-                BLAS.gemm(transA: true, transB: false, m: t, n: d, k: t, a: p, lda: t, b: dO, ldb: c, beta: 1, c: dv, ldc: c3)
+                BLAS.gemm(transA: true, transB: false, m: t, n: d, k: t, a: p, lda: t, b: dO, ldb: c, beta: beta, c: dv, ldc: c3)
                 BLAS.gemm(transA: false, transB: true, m: t, n: t, k: d, a: dO, lda: c, b: v, ldb: c3, beta: 0, c: dp, ldc: t)
                 // P = softmax(S) ⇒ dS = P ⊙ (dP − Σ_j dP·P); masked entries have P = 0 and so dS = 0.
                 for i in 0..<t {
@@ -76,8 +79,8 @@ public enum Attention {
                     VectorOps.softmaxBackwardRow(dr, probs: pr, dot: dot, count: t)
                 }
                 // S = scale · Q Kᵀ ⇒ dQ += scale·dS K, dK += scale·dSᵀ Q
-                BLAS.gemm(transA: false, transB: false, m: t, n: d, k: t, alpha: scale, a: dp, lda: t, b: k, ldb: c3, beta: 1, c: dq, ldc: c3)
-                BLAS.gemm(transA: true, transB: false, m: t, n: d, k: t, alpha: scale, a: dp, lda: t, b: q, ldb: c3, beta: 1, c: dk, ldc: c3)
+                BLAS.gemm(transA: false, transB: false, m: t, n: d, k: t, alpha: scale, a: dp, lda: t, b: k, ldb: c3, beta: beta, c: dq, ldc: c3)
+                BLAS.gemm(transA: true, transB: false, m: t, n: d, k: t, alpha: scale, a: dp, lda: t, b: q, ldb: c3, beta: beta, c: dk, ldc: c3)
             }
         }
         }
