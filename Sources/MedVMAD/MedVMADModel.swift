@@ -220,7 +220,8 @@ final class VisionPass {
                 let src = h == 0 ? featureGradients[k].0 : featureGradients[k].1
                 for bi in 0..<b { (full[h].pointer + (bi * t + 1) * e).update(from: src.pointer + bi * p * e, count: p * e) }
             }
-            adapters[k].backward(dx.pointer, dfeatures: [UnsafePointer(full[0].pointer), UnsafePointer(full[1].pointer)], params: model.params, grads: grads)
+            adapters[k].backward(dx.pointer, dfeatures: [UnsafePointer(full[0].pointer), UnsafePointer(full[1].pointer)], params: model.params, grads: grads,
+                                 inputGradient: k > 0)
             guard k > 0 else { break }
             let from = cfg.featureLayers[k], to = cfg.featureLayers[k - 1]
             for i in stride(from: from - 1, through: to, by: -1) {
