@@ -35,7 +35,13 @@ print(*(s.getsockname()[1] for s in sockets))
 PY
 )
 aet=MEDVMADTEST
+# Stop a server this folder started before, and start from empty storage: the test counts arrivals.
+bash "$0" stop "$dir"
+rm -rf "$dir/storage"
 mkdir -p "$dir/storage"
+# OverwriteInstances: a resent instance replaces the stored one and is logged as a new arrival in
+# /changes, so the test can tell "stored once" from "sent again". Any calling AE may store
+# (DicomAlwaysAllowStore); the sender's AE is registered as a modality as well.
 cat > "$dir/orthanc.json" <<JSON
 {
   "Name": "medvmad-test",
@@ -60,15 +66,13 @@ cat > "$dir/orthanc.json" <<JSON
   "DicomCheckModalityHost": false,
   "DicomModalities": { "medvmad": [ "MEDVMAD", "127.0.0.1", 104 ] },
   "UnknownSopClassAccepted": false,
-  "OverwriteInstances": false,
+  "OverwriteInstances": true,
   "SaveJobs": false,
   "StableAge": 1,
   "MallocArenaMax": 1
 }
 JSON
 
-# Stop a server this folder started before, so a second start does not leave one behind.
-bash "$0" stop "$dir"
 setsid "$program" "$dir/orthanc.json" >"$dir/orthanc.log" 2>&1 < /dev/null &
 echo $! > "$dir/orthanc.pid"
 
