@@ -46,9 +46,12 @@ public final class MedVMADModel: @unchecked Sendable {
     }
 
     /// Runs the vision side on `pixels` [B, 3, S, S] with the given text features.
-    /// - Parameter keepLevels: also return per-level probabilities and features (parity tests, figures).
-    public func forward(pixels: Tensor, textFeatures: Tensor, keepLevels: Bool = false) throws -> Output {
-        let pass = try VisionPass(model: self, pixels: pixels, textFeatures: textFeatures, training: false)
+    /// - Parameters:
+    ///   - keepLevels: also return per-level probabilities and features (parity tests, figures).
+    ///   - interrupt: called before each transformer block; whatever it throws ends the pass there
+    ///     (how a caller's time limit stops a long batch between layers).
+    public func forward(pixels: Tensor, textFeatures: Tensor, keepLevels: Bool = false, interrupt: () throws -> Void = {}) throws -> Output {
+        let pass = try VisionPass(model: self, pixels: pixels, textFeatures: textFeatures, training: false, interrupt: interrupt)
         let b = pass.batch, s = config.imageSize, s2 = s * s
         let sum = FloatBuffer(count: b * s2)
         var levelProbs: [Tensor] = [], levelScores: [[Float]] = [], seg: [Tensor] = [], det: [Tensor] = []
@@ -149,7 +152,7 @@ final class VisionPass {
     /// The reusable buffers of a training pass, handed back to the model's pool when the pass ends.
     let workspace: TrainingWorkspace?
 
-    init(model: MedVMADModel, pixels: Tensor, textFeatures: Tensor, training: Bool) throws {
+    init(model: MedVMADModel, pixels: Tensor, textFeatures: Tensor, training: Bool, interrupt: () throws -> Void = {}) throws {
         let cfg = model.config, v = model.clip.vision, vc = v.config
         guard pixels.rank == 4, pixels.shape[1] == vc.channels, pixels.shape[2] == cfg.imageSize, pixels.shape[3] == cfg.imageSize else {
             throw MedVMADError.invalidInput(reason: "pixels must be [B, \(vc.channels), \(cfg.imageSize), \(cfg.imageSize)], got \(pixels.shape)")
@@ -173,6 +176,7 @@ final class VisionPass {
         var adapters: [ResidualAdapters] = [], features: [(FloatBuffer, FloatBuffer)] = [], heads: [AnomalyHead] = []
         // Blocks after the last feature layer feed only the unused pooled output: they are not run.
         for i in 0..<last {
+            try interrupt()
             var a: BlockActivations? = nil
             if training && i + 1 > first {
                 a = ws!.activations(block: i) {
