@@ -59,13 +59,18 @@ final class AnomalyCLIPParityTests: XCTestCase {
         return Case(url: url, file: file, model: model)
     }
 
+    /// Loaded once per test process (building the models dominates a test's time); tests that change
+    /// parameters restore them.
+    nonisolated(unsafe) static var loaded: [Case]?
+
     static func cases() throws -> [Case] {
         let files = Fixtures.files(named: "anomalyclip-reference.safetensors")
         XCTAssertFalse(files.isEmpty, "no anomalyclip-reference.safetensors found under \(Fixtures.roots.map(\.path))")
-        return try files.map {
-            print("AnomalyCLIP parity: \($0.path)")
-            return try load($0)
-        }
+        for f in files { print("AnomalyCLIP parity: \(f.path)") }
+        if let loaded { return loaded }
+        let cases = try files.map { try load($0) }
+        loaded = cases
+        return cases
     }
 
     func assertClose(_ a: Tensor, _ e: Tensor, _ what: String, atol: Float, rtol: Float = 0, file: StaticString = #filePath, line: UInt = #line) {
@@ -147,6 +152,8 @@ final class AnomalyCLIPParityTests: XCTestCase {
         for c in try Self.cases() {
             let f = c.file, name = c.name
             let t = c.model.config.training
+            let saved = c.model.params.copy()
+            defer { for n in saved.names { c.model.params[n].pointer.update(from: saved[n].pointer, count: saved[n].count) } }
             let adam = Adam(like: c.model.params, learningRate: t.learningRate, beta1: t.beta1, beta2: t.beta2, epsilon: t.epsilon)
             let expectedLosses = try f.tensor("adam.losses_before_each_step").data
             let pixels = try f.tensor("inputs.pixel_values"), masks = try f.tensor("inputs.masks"), labels = try f.tensor("inputs.labels").data
