@@ -62,7 +62,7 @@ public final class AnomalyCLIPHead: @unchecked Sendable {
     /// - Parameters: dprobs [B, 2, S, S] dL/dprobs (overwritten as workspace); text [2, E]; dtext [2, E] accumulated.
     public func backward(dprobs: UnsafeMutablePointer<Float>, text: UnsafePointer<Float>, dtext: UnsafeMutablePointer<Float>) {
         let p = grid * grid, e = embed, s2 = size * size
-        let dplanes = FloatBuffer(count: 2 * p), dz = FloatBuffer(count: p * 2)
+        let dplanes = FloatBuffer(count: 2 * p), dz = FloatBuffer(count: p * 2), dpatch = FloatBuffer(count: p * 2)
         for b in 0..<batch {
             let g = dprobs + b * 2 * s2
             if rule == .upsampleLogitsAlignCorners {
@@ -79,7 +79,6 @@ public final class AnomalyCLIPHead: @unchecked Sendable {
             up.backward(dinp: dplanes.pointer, dout: g, planes: 2, scratch: scratch.pointer)
             let z = patch.pointer + b * p * 2
             if rule == .softmaxThenUpsampleHalfPixel {
-                let dpatch = FloatBuffer(count: p * 2)
                 for i in 0..<p { dpatch.pointer[2 * i] = dplanes.pointer[i]; dpatch.pointer[2 * i + 1] = dplanes.pointer[p + i] }
                 dz.zero()
                 Softmax.backward(dinp: dz.pointer, dout: dpatch.pointer, out: z, rows: p, width: 2)
