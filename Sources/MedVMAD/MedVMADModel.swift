@@ -16,10 +16,10 @@ public final class MedVMADModel: @unchecked Sendable {
     ///   - promptIds: token ids of `config.prompt.texts` (normal, abnormal), each of the text context length.
     public init(config: MedVMADConfig, clipWeights weights: CLIPWeights, clipConfig: CLIPConfig, promptIds: [[Int]], params: ParameterSet? = nil) throws {
         try config.validate(path: "medvmad.json", clip: clipConfig)
-        guard config.adapters != nil else { throw MedVMADError.unsupported(reason: "profile '\(config.profile)' without adapters is not available yet") }
+        guard config.adapters != nil || config.usesDualPathVision else { throw MedVMADError.unsupported(reason: "profile '\(config.profile)' without adapters is not available yet") }
         self.config = config
         clip = CLIPModel(weights: weights, config: clipConfig, visionKind: config.visionBlock, visionActivation: config.visionActivation,
-                         textActivation: config.textActivation)
+                         textActivation: config.textActivation, positionResize: config.positionResize ?? .bicubic)
         prompts = try PromptLearner(text: clip.text, settings: config.prompt, ids: promptIds)
         self.params = params ?? ParameterSet(config: config, clip: clipConfig)
     }
@@ -51,6 +51,10 @@ public final class MedVMADModel: @unchecked Sendable {
     ///   - interrupt: called before each transformer block; whatever it throws ends the pass there
     ///     (how a caller's time limit stops a long batch between layers).
     public func forward(pixels: Tensor, textFeatures: Tensor, keepLevels: Bool = false, interrupt: () throws -> Void = {}) throws -> Output {
+        if config.usesDualPathVision {
+            try interrupt()
+            return try dualPathForward(pixels: pixels, textFeatures: textFeatures, keepLevels: keepLevels)
+        }
         let pass = try VisionPass(model: self, pixels: pixels, textFeatures: textFeatures, training: false, interrupt: interrupt)
         let b = pass.batch, s = config.imageSize, s2 = s * s
         let sum = FloatBuffer(count: b * s2)
@@ -94,6 +98,7 @@ public final class MedVMADModel: @unchecked Sendable {
     /// Computes the losses for a batch and accumulates d(total)/d(parameter) into `grads`.
     /// - Parameters: pixels [B, 3, S, S], masks [B, S, S] in {0, 1}, labels [B] in {0, 1}.
     public func lossAndGradients(pixels: Tensor, masks: Tensor, labels: [Float], grads: ParameterSet) throws -> Losses {
+        if config.usesDualPathVision { return try dualPathLossAndGradients(pixels: pixels, masks: masks, labels: labels, grads: grads) }
         let b = pixels.shape.first ?? 0, s = config.imageSize, s2 = s * s
         guard masks.shape == [b, s, s], labels.count == b else {
             throw MedVMADError.invalidInput(reason: "masks must be [\(b), \(s), \(s)] and labels \(b) long, got \(masks.shape) and \(labels.count)")
