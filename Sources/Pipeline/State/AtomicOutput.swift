@@ -14,6 +14,8 @@ public enum AtomicOutput {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try data.write(to: temporary)
         } catch {
+            // A write cut short (full disk, file size limit) leaves no partial file behind.
+            try? FileManager.default.removeItem(at: temporary)
             throw .outputWriteFailed(path: path, reason: "\(error)")
         }
         try commit(temporary.path, to: path)
@@ -32,6 +34,14 @@ public enum AtomicOutput {
             let reason = String(cString: strerror(errno))
             try? FileManager.default.removeItem(atPath: temporary)
             throw .outputWriteFailed(path: path, reason: "rename failed: \(reason)")
+        }
+    }
+
+    /// Removes temporary leftovers directly in `folder` (not below it).
+    public static func removeLeftovers(directlyIn folder: String) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
+        for name in names where name.hasPrefix(temporaryPrefix) {
+            try? FileManager.default.removeItem(atPath: folder + "/" + name)
         }
     }
 

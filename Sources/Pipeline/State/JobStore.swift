@@ -84,7 +84,8 @@ public final class JobStore: Sendable {
                     ?? PipelineJob(inputKey: entry.candidate.key, kind: entry.candidate.kind.rawValue, state: .pending,
                                    fingerprint: entry.fingerprint, modelHash: modelHash, outputFolder: entry.candidate.outputName,
                                    inputFiles: entry.candidate.files, rule: nil, error: nil, createdAt: now)
-                let unchanged = job.fingerprint == entry.fingerprint && job.modelHash == modelHash
+                // A done job whose folder name changed (layout or naming) has its outputs elsewhere: redo it.
+                let unchanged = job.fingerprint == entry.fingerprint && job.modelHash == modelHash && job.outputFolder == entry.candidate.outputName
                 if !unchanged { job.attempts = 0 }
                 job.fingerprint = entry.fingerprint
                 job.modelHash = modelHash
