@@ -124,7 +124,7 @@ public struct SeriesDiscovery: Sendable {
     /// A short, file-system-safe folder name for a key (flat layout). Plain keys keep the earlier
     /// naming (`/` as `_`); any other key is made safe and given a hash, so no two keys share a folder.
     static func flatName(_ key: String) -> String {
-        let plain = key.count <= 80 && key.unicodeScalars.allSatisfy { $0 == "/" || ($0 != "_" && OutputPathName.isKept($0)) }
+        let plain = key.count <= 80 && !key.hasSuffix(".") && key.unicodeScalars.allSatisfy { $0 == "/" || ($0 != "_" && OutputPathName.isKept($0)) }
         return plain ? key.replacingOccurrences(of: "/", with: "_") : OutputPathName.component(key)
     }
 }
