@@ -46,14 +46,15 @@ enum FaultTestSupport {
     }
 
     /// Copies a sample DICOM file to `path` and applies `dcmodify` insertions (`"(gggg,eeee)=value"`);
-    /// `newUIDs` gives the copy new study, series and instance UIDs first.
-    static func dicomCopy(of sample: String, to path: String, newUIDs: Bool, set values: [String] = []) throws {
+    /// `newUIDs` gives the copy new study, series and instance UIDs first; `erase` removes tags (`"(gggg,eeee)"`).
+    static func dicomCopy(of sample: String, to path: String, newUIDs: Bool, set values: [String] = [], erase: [String] = []) throws {
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try? FileManager.default.removeItem(atPath: path)
         try FileManager.default.copyItem(atPath: PipelineTestSupport.repositoryRoot + "/sample-data/dicom/" + sample, toPath: path)
         var arguments = ["/usr/bin/dcmodify", "-nb"]
         if newUIDs { arguments += ["-gst", "-gse", "-gin"] }
         for value in values { arguments += ["-i", value] }
+        for tag in erase { arguments += ["-e", tag] }
         arguments.append(path)
         let outcome = try run(arguments, logFolder: (path as NSString).deletingLastPathComponent, label: ".dcmodify")
         try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent + "/.dcmodify.out")

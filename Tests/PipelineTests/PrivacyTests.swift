@@ -1,4 +1,5 @@
 import Foundation
+import MedIO
 import Testing
 @testable import Pipeline
 
@@ -20,7 +21,7 @@ import Testing
     /// Patients of the test inputs: name, ID, birth date (DICOM DA), other IDs.
     static let patients: [(name: String, id: String, birth: String, other: String)] = [
         ("ZEBEDEE^QUILLON^ANSELM", "PQX-4417-ALPHA", "19310417", "OTHERID-88231"),
-        ("VORTIGERN^MAB", "PQX-9902-BRAVO", "20011129", "OTHERID-51177"),
+        ("VORTIGERN^MABYNOGRION", "PQX-9902-BRAVO", "20011129", "OTHERID-51177"),
         ("HALVARD^ISOLDE", "PQX-3318-CHARLIE", "19870305", "OTHERID-60419"),
     ]
 
@@ -58,6 +59,13 @@ import Testing
         let header = try Data(contentsOf: URL(fileURLWithPath: input + "/broken/short-header.dcm"))
         let cut = try #require(header.range(of: Data(Self.patients[2].id.utf8))).upperBound + 40
         try header.prefix(cut).write(to: URL(fileURLWithPath: input + "/broken/short-header.dcm"))
+        // A broken series that discovery accepts and planning refuses: one of its two slices has no position.
+        let first = try DicomHeader.read(path: input + "/good/ct.dcm")
+        try FaultTestSupport.dicomCopy(of: "CT_small.dcm", to: input + "/broken/unplaced-a.dcm", newUIDs: true, set: Self.tags(Self.patients[2]))
+        let unplaced = try DicomHeader.read(path: input + "/broken/unplaced-a.dcm")
+        try FaultTestSupport.dicomCopy(of: "CT_small.dcm", to: input + "/broken/unplaced-b.dcm", newUIDs: false, set: Self.tags(Self.patients[2]) + [
+            "(0020,000d)=\(unplaced.studyInstanceUID)", "(0020,000e)=\(unplaced.seriesInstanceUID)", "(0008,0018)=\(first.sopInstanceUID).9"],
+            erase: ["(0020,0032)"])
         // The test can fail: the needles are really in the inputs.
         for file in FaultTestSupport.files(under: input) {
             #expect(!Self.leaks(in: String(decoding: try Data(contentsOf: URL(fileURLWithPath: input + "/" + file)), as: UTF8.self)).isEmpty, "\(file)")
@@ -70,8 +78,9 @@ import Testing
         // Some series fail (the broken ones), the good ones are done.
         #expect(outcome.status == 3 || outcome.status == 0, "\(outcome.both)")
         let jobs = try JobStore(outputFolder: root + "/out").jobs()
-        #expect(jobs.filter { $0.state == .done }.count == 2, "\(jobs.map { "\($0.inputKey) \($0.state) \($0.error ?? "")" })")
-        #expect(jobs.contains { $0.state == .failed } || outcome.both.contains("skipped"), "no broken file was noticed")
+        #expect(jobs.filter { $0.state == .done }.count == 2 && jobs.count == 3, "\(jobs.map { "\($0.inputKey) \($0.state) \($0.error ?? "")" })")
+        #expect(jobs.contains { $0.state != .done && ($0.error ?? "").contains("unplaced-b.dcm") }, "the broken series was not noticed")
+        #expect(outcome.both.contains("count=2") && outcome.both.contains("files skipped during discovery"), "the truncated files were not noticed")
         print("privacy: exit \(outcome.status); output:\n\(outcome.both)")
         #expect(Self.leaks(in: outcome.both).isEmpty, "patient data in the output of medvmad run: \(Self.leaks(in: outcome.both))")
 
