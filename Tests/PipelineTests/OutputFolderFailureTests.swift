@@ -25,6 +25,14 @@ import Testing
     enum ReadOnlyMode: CustomStringConvertible {
         case permissions, bindMount, otherUser
 
+        var name: String {
+            switch self {
+            case .permissions: return "permissions"
+            case .bindMount: return "bindMount"
+            case .otherUser: return "otherUser"
+            }
+        }
+
         var description: String {
             switch self {
             case .permissions: return "folder mode 555"
@@ -48,10 +56,12 @@ import Testing
 
     static let readOnlyMode: ReadOnlyMode? = {
         guard getuid() == 0 else { return .permissions }
-        // Probe: does a write into a folder made read-only this way really fail?
+        // Probe: does a write into a folder made read-only this way really fail? MEDVMAD_READONLY_MODE
+        // (bindMount or otherUser) tries one way only.
         guard let probe = try? PipelineTestSupport.temporaryFolder("ro-probe") else { return nil }
         defer { try? FileManager.default.removeItem(atPath: probe) }
-        for mode in [ReadOnlyMode.bindMount, .otherUser] {
+        let forced = ProcessInfo.processInfo.environment["MEDVMAD_READONLY_MODE"]
+        for mode in [ReadOnlyMode.bindMount, .otherUser] where forced == nil || forced == mode.name {
             let command = mode.wrap(["/usr/bin/touch", probe + "/x"], folder: probe)
             guard FileManager.default.isExecutableFile(atPath: command[0]),
                   let outcome = try? FaultTestSupport.run(command, logFolder: probe, label: ".probe") else { continue }
