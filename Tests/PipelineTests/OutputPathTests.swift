@@ -91,6 +91,8 @@ import Testing
         let uids: [(study: String, series: String)] = [
             ("../../escape", "../../../escape2"), (escape, "x"), ("a/b", "c"), ("a_b", "c"), ("CON", "NUL.txt"),
             ("ünï😀", String(repeating: "7", count: 300)), (".", ".."), ("..", "."), ("/", "//"), ("1.2 3", "x\\..\\..\\y"),
+            // Same key if UIDs were joined with `/` unescaped: "dicom/a/b/c".
+            ("a", "b/c"), ("a%2Fb", "c"),
         ]
         for (i, uid) in uids.enumerated() {
             try FaultTestSupport.dicomCopy(of: "CT_small.dcm", to: root + "/in/f\(i).dcm", newUIDs: false, set: [
@@ -132,6 +134,10 @@ import Testing
             #expect(try String(contentsOfFile: marker, encoding: .utf8) == job.inputKey)
             #expect(job.outputList == [job.outputFolder + "/marker.txt"])
         }
+        #expect(Set(jobs.map(\.inputKey)).count == uids.count)
+        // The names are stable: a second run finds every series up to date in its folder.
+        let again = try PipelineRunner(spec: spec, processor: MarkerProcessor(), logger: logger, interactiveProgress: false).run()
+        #expect(again.upToDate == uids.count && again.completed == 0, "\(again)")
         // Nothing was created outside the output folder.
         let after = FaultTestSupport.files(under: root)
         let outside = Set(after).subtracting(before).filter { !$0.hasPrefix("deep/er/out/") }

@@ -97,7 +97,7 @@ public struct SeriesDiscovery: Sendable {
     }
 
     func dicomCandidate(_ series: DicomSeries) -> SeriesCandidate {
-        let key = "dicom/\(series.studyInstanceUID)/\(series.seriesInstanceUID)"
+        let key = SeriesCandidate.dicomKey(study: series.studyInstanceUID, series: series.seriesInstanceUID)
         let plan = DicomSeriesPlan.make(series)
         let first = plan.slices.first?.header ?? series.instances.first
         var numbers: [String: Double] = ["SliceCount": Double(plan.slices.count), "InstanceCount": Double(series.instances.count)]
