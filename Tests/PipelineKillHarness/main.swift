@@ -1,7 +1,7 @@
 // A test-only runner for the kill-safety test: runs a pipeline file with a trivial processor that
 // writes two outputs per job through the engine's atomic helpers, slowly enough to be killed mid-batch.
 //
-// Usage: pipeline-kill-harness PIPELINE.yaml [DELAY_MS] [--worker RUN_ID] [--real] [--max-file-bytes N] [--log-level LEVEL]
+// Usage: pipeline-kill-harness PIPELINE.yaml [DELAY_MS] [--worker RUN_ID] [--real] [--max-file-bytes N]
 // With `executor: slurm` in the pipeline the harness coordinates a Slurm array of itself as workers.
 // `--real` runs the MedVMAD processor of `medvmad run` instead of the slow copier.
 // `--max-file-bytes N` limits every file this process writes to N bytes (RLIMIT_FSIZE, as `ulimit -f`
@@ -49,14 +49,13 @@ if let limit = option("--max-file-bytes").flatMap(UInt64.init) {
         exit(1)
     }
 }
-let level = option("--log-level").flatMap(Logger.Level.init(rawValue:)) ?? .warning
 guard arguments.count >= 2 else {
     FileHandle.standardError.write(Data("usage: pipeline-kill-harness PIPELINE.yaml [DELAY_MS]\n".utf8))
     exit(1)
 }
 let delay = (arguments.count > 2 ? Double(arguments[2]) ?? 50 : 50) / 1000
 var logger = Logger(label: "kill-harness") { StreamLogHandler.standardError(label: $0) }
-logger.logLevel = level
+logger.logLevel = .warning
 do {
     let spec = try PipelineLoader.load(path: arguments[1]).get()
     let processor: any SeriesProcessor = real ? MedVMADSeriesProcessor(spec: spec) : SlowCopyProcessor(delay: delay)

@@ -1,21 +1,9 @@
 import Foundation
+import Logging
 import MedIO
 import Raster
 import Testing
 @testable import Pipeline
-
-/// SplitMix64: a seedable generator, so a failing kill schedule can be replayed (`MEDVMAD_KILL_SEED`).
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Crash safety of the real engine and processor in a child process: SIGKILLed at random points many
 /// times over one batch and resumed, the output must equal an uninterrupted run's, file for file.
@@ -171,6 +159,23 @@ struct SplitMix64: RandomNumberGenerator {
 
         let checked = try checkOutput(root + "/out", against: root + "/reference")
         print("processor kill test: \(checked) output files checked against the uninterrupted run")
+    }
+
+    /// A run killed while writing its report leaves a temporary at the output root; the next run removes it.
+    @Test func aKilledReportWriteLeavesNoTemporaryAfterTheNextRun() throws {
+        try PipelineTestSupport.makeStandInModel(at: root + "/model")
+        try PipelineTestSupport.writeVolume(root + "/in/a.nii.gz", seed: 1)
+        let yaml = PipelineTestSupport.pipelineYAML(input: root + "/in", output: root + "/out", model: root + "/model")
+        let spec = try PipelineLoader.load(yaml: yaml, path: root + "/p.yaml", environment: PipelineTestSupport.environment()).get()
+        let leftover = root + "/out/\(AtomicOutput.temporaryPrefix)4242-report.json"
+        try FileManager.default.createDirectory(atPath: root + "/out", withIntermediateDirectories: true)
+        try Data("{\"half\": ".utf8).write(to: URL(fileURLWithPath: leftover))
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let summary = try PipelineRunner(spec: spec, processor: CountingProcessor(), logger: logger, interactiveProgress: false).run()
+        #expect(summary.completed == 1)
+        #expect(FaultTestSupport.temporaries(under: root + "/out").isEmpty)
+        #expect(FileManager.default.fileExists(atPath: root + "/out/report.json"))
     }
 
     /// report.json and report.csv list exactly the jobs, all done, with their outputs.
