@@ -22,6 +22,13 @@ public struct SeriesCandidate: Sendable, Equatable {
     /// Problems that make the series unusable (inconsistent geometry, unreadable header), if any.
     public var problems: [String]
 
+    /// The key of a DICOM series. A `/` or `%` inside a UID (invalid, but possible in a file) is
+    /// percent-encoded so that two different UID pairs never share a key; valid UIDs are unchanged.
+    public static func dicomKey(study: String, series: String) -> String {
+        let escape = { (uid: String) in uid.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "/", with: "%2F") }
+        return "dicom/\(escape(study))/\(escape(series))"
+    }
+
     public init(key: String, kind: Kind, files: [String], outputName: String, modality: String? = nil, seriesDescription: String? = nil,
                 imageType: [String]? = nil, orientation: SeriesOrientation? = nil, numbers: [String: Double] = [:], problems: [String] = []) {
         self.key = key

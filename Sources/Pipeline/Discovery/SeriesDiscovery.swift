@@ -97,7 +97,7 @@ public struct SeriesDiscovery: Sendable {
     }
 
     func dicomCandidate(_ series: DicomSeries) -> SeriesCandidate {
-        let key = "dicom/\(series.studyInstanceUID)/\(series.seriesInstanceUID)"
+        let key = SeriesCandidate.dicomKey(study: series.studyInstanceUID, series: series.seriesInstanceUID)
         let plan = DicomSeriesPlan.make(series)
         let first = plan.slices.first?.header ?? series.instances.first
         var numbers: [String: Double] = ["SliceCount": Double(plan.slices.count), "InstanceCount": Double(series.instances.count)]
@@ -114,15 +114,17 @@ public struct SeriesDiscovery: Sendable {
         if let cosines = plan.slices.first?.geometry.orientation, cosines.count == 6 {
             orientation = SeriesOrientation.classify(rowCosines: Array(cosines[0..<3]), columnCosines: Array(cosines[3..<6]))
         }
-        let outputName = layout == .flat ? Self.flatName(key) : "dicom/\(series.studyInstanceUID)/\(series.seriesInstanceUID)"
+        // The UIDs come from the files as written by the sender: made safe before they name folders.
+        let outputName = layout == .flat ? Self.flatName(key) : "dicom/" + OutputPathName.path([series.studyInstanceUID, series.seriesInstanceUID])
         return SeriesCandidate(key: key, kind: .dicom, files: Array(Set(series.instances.map(\.path))).sorted(), outputName: outputName,
                                modality: series.modality, seriesDescription: series.seriesDescription,
                                imageType: first?.imageType, orientation: orientation, numbers: numbers, problems: plan.errors)
     }
 
-    /// A short, file-system-safe folder name for a key (flat layout).
+    /// A short, file-system-safe folder name for a key (flat layout). Plain keys keep the earlier
+    /// naming (`/` as `_`); any other key is made safe and given a hash, so no two keys share a folder.
     static func flatName(_ key: String) -> String {
-        let safe = key.map { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" ? $0 : "_" }
-        return String(safe.suffix(80))
+        let plain = key.count <= 80 && !key.hasSuffix(".") && key.unicodeScalars.allSatisfy { $0 == "/" || ($0 != "_" && OutputPathName.isKept($0)) }
+        return plain ? key.replacingOccurrences(of: "/", with: "_") : OutputPathName.component(key)
     }
 }

@@ -147,7 +147,7 @@ public final class MedVMADSeriesProcessor: SeriesProcessor {
         for path in files {
             headers += try DicomScan.scan(root: path).series.flatMap(\.instances)
         }
-        guard let series = DicomSeries.group(headers).first(where: { "dicom/\($0.studyInstanceUID)/\($0.seriesInstanceUID)" == job.inputKey }) else {
+        guard let series = DicomSeries.group(headers).first(where: { SeriesCandidate.dicomKey(study: $0.studyInstanceUID, series: $0.seriesInstanceUID) == job.inputKey }) else {
             throw PipelineError.processingFailed(key: job.inputKey, reason: "the series' files no longer hold it")
         }
         return try DicomSeriesReader.load(series)

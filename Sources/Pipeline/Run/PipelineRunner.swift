@@ -41,6 +41,9 @@ public struct PipelineRunner: Sendable {
     public func run() throws(PipelineError) -> RunSummary {
         let lock = try OutputLock(folder: outputRoot)
         defer { lock.release() }
+        // A run killed while writing its report leaves the temporary beside it; with the lock held no
+        // other run is writing one. (Job folders are emptied before each attempt.)
+        AtomicOutput.removeLeftovers(directlyIn: outputRoot)
         let store = try JobStore(outputFolder: outputRoot)
         let runID = try store.beginRun(pipeline: spec.path, pid: getpid(), now: clock())
         let planned = try plan(store: store)

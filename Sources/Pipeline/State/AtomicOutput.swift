@@ -14,7 +14,9 @@ public enum AtomicOutput {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try data.write(to: temporary)
         } catch {
-            throw .outputWriteFailed(path: path, reason: "\(error)")
+            // A write cut short (full disk, file size limit) leaves no partial file behind.
+            try? FileManager.default.removeItem(at: temporary)
+            throw .outputWriteFailed(path: path, reason: systemReason(error))
         }
         try commit(temporary.path, to: path)
     }
@@ -32,6 +34,26 @@ public enum AtomicOutput {
             let reason = String(cString: strerror(errno))
             try? FileManager.default.removeItem(atPath: temporary)
             throw .outputWriteFailed(path: path, reason: "rename failed: \(reason)")
+        }
+    }
+
+    /// The operating system's words for a failed file operation ("File too large", "No space left on
+    /// device", "Read-only file system") where Foundation wraps them in an opaque Cocoa error.
+    static func systemReason(_ error: any Error) -> String {
+        if let posix = error as? POSIXError { return String(cString: strerror(posix.code.rawValue)) }
+        if let cocoa = error as? CocoaError, let underlying = cocoa.userInfo[NSUnderlyingErrorKey] as? any Error {
+            if let posix = underlying as? POSIXError { return String(cString: strerror(posix.code.rawValue)) }
+            let wrapped = underlying as NSError
+            if wrapped.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(wrapped.code))) }
+        }
+        return "\(error)"
+    }
+
+    /// Removes temporary leftovers directly in `folder` (not below it).
+    public static func removeLeftovers(directlyIn folder: String) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
+        for name in names where name.hasPrefix(temporaryPrefix) {
+            try? FileManager.default.removeItem(atPath: folder + "/" + name)
         }
     }
 

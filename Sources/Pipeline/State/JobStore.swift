@@ -90,9 +90,10 @@ public final class JobStore: Sendable {
                     ?? PipelineJob(inputKey: entry.candidate.key, kind: entry.candidate.kind.rawValue, state: .pending,
                                    fingerprint: entry.fingerprint, modelHash: modelHash, outputFolder: entry.candidate.outputName,
                                    inputFiles: entry.candidate.files, rule: nil, error: nil, createdAt: now)
-                let unchanged = job.fingerprint == entry.fingerprint && job.modelHash == modelHash
+                // A done job whose folder name changed (layout or naming) has its outputs elsewhere: redo it.
+                let unchanged = job.fingerprint == entry.fingerprint && job.modelHash == modelHash && job.outputFolder == entry.candidate.outputName
                 if !unchanged {
-                    // Outputs and deliveries of another input or model are not this job's any more.
+                    // Outputs and deliveries of another input, model or folder are not this job's any more.
                     job.attempts = 0
                     job.outputs = "[]"
                     job.sent = "[]"

@@ -18,7 +18,7 @@ public final class OutputLock: Sendable {
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         } catch {
-            throw .outputUnavailable(folder: folder, reason: "\(error)")
+            throw .outputUnavailable(folder: folder, reason: "cannot create it: " + AtomicOutput.systemReason(error))
         }
         let path = folder + "/.lock"
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
