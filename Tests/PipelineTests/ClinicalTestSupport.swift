@@ -26,7 +26,7 @@ enum ClinicalTestSupport {
         process.arguments = arguments
         let out = Pipe()
         let errPath = FileManager.default.temporaryDirectory.appendingPathComponent("medvmad-stderr-\(UUID().uuidString)").path
-        FileManager.default.createFile(atPath: errPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: errPath) }
         let errHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
         process.standardOutput = out

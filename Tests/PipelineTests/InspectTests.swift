@@ -28,7 +28,8 @@ import Testing
         try FileManager.default.copyItem(atPath: ClinicalTestSupport.sampleDicom + "/test-SR.dcm", toPath: root + "/in/report.dcm")
         let oblique = ClinicalTestSupport.niftiFixtures + "/oblique_anatomical.nii.gz"
         try FileManager.default.copyItem(atPath: oblique, toPath: root + "/in/oblique.nii.gz")
-        try FileManager.default.copyItem(atPath: ClinicalTestSupport.niftiFixtures + "/corrupt_inflate_anatomical.nii.gz", toPath: root + "/in/broken.nii.gz")
+        // Not gzip at all: the header cannot be read.
+        try Data("not a NIfTI file".utf8).write(to: URL(fileURLWithPath: root + "/in/broken.nii.gz"))
 
         let inventory = try InputInventory.scan([root + "/in"])
         let text = inventory.lines().joined(separator: "\n")

@@ -22,7 +22,12 @@ import Testing
     }
 
     deinit {
-        try? FileManager.default.removeItem(atPath: root)
+        // MEDVMAD_KEEP_TEST_OUTPUT keeps the inputs and outputs for inspection.
+        if ProcessInfo.processInfo.environment["MEDVMAD_KEEP_TEST_OUTPUT"] == nil {
+            try? FileManager.default.removeItem(atPath: root)
+        } else {
+            print("kept \(root)")
+        }
     }
 
     static let sliceCount = 5
@@ -142,6 +147,7 @@ import Testing
         }
         let (status, output) = try ClinicalTestSupport.checkWithValidators(
             ["outputs": runs, "dicom_sources": files, "marker_value": Int(Self.markerStored), "expect_series": 3], in: root)
+        print(output)
         #expect(status == 0, "\(output)")
         #expect(output.contains("checked 3 series, 0 problems"), "\(output)")
     }

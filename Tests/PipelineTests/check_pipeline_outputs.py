@@ -96,7 +96,7 @@ def to_voxels(points_lps, affine_ras):
 
 def check_series(folder, results, sources, nifti_inputs, axis, marker_value):
     key = results["key"]
-    label = f"{key} ({os.path.basename(os.path.dirname(folder.rstrip('/'))) or folder})"
+    label = key
     mask = None
     affine = None
     ordered = None
@@ -208,7 +208,12 @@ def check_series(folder, results, sources, nifti_inputs, axis, marker_value):
                 continue
             if not np.array_equal(pixels, src.pixel_array):
                 problem(f"{label}: overlay/{name} pixel data differs from its source")
-            overlay = ds.overlay_array(0x6000)
+            # The mask goes into 6000, or the first overlay group the source does not use.
+            groups = [g for g in range(0x6000, 0x6020, 2) if (g, 0x3000) in ds and (g, 0x3000) not in src]
+            if len(groups) != 1:
+                problem(f"{label}: overlay/{name} adds overlay groups {[hex(g) for g in groups]}, expected one")
+                continue
+            overlay = ds.overlay_array(groups[0])
             if overlay.shape != pixels.shape:
                 problem(f"{label}: overlay/{name} overlay shape {overlay.shape}")
             if mask is not None:
