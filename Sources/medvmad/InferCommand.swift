@@ -62,7 +62,11 @@ struct InferCommand: ParsableCommand {
             throw ValidationError("no PNG images, DICOM series or NIfTI volumes found in \(inputs.joined(separator: ", "))")
         }
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
-        for file in found.skipped where file.failed { FileHandle.standardError.write(Data("\(file.path): \(file.reason)\n".utf8)) }
+        for file in found.skipped where file.failed {
+            // Reasons of the DICOM reader usually name the file already.
+            let line = file.reason.hasPrefix(file.path) ? file.reason : "\(file.path): \(file.reason)"
+            FileHandle.standardError.write(Data("\(line)\n".utf8))
+        }
 
         let (engine, policy) = try batch.modelAndPolicy()
         var document: [String: Any] = [
@@ -94,8 +98,9 @@ struct InferCommand: ParsableCommand {
         failures += series.filter { $0.error != nil }.count
         try AtomicFile.write(try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys]), to: "\(output)/results.json")
         let done = series.filter { $0.error == nil }.count
-        print("processed \(done) of \(series.count) series/volumes and \(images.count - ((document["failed"] as? [Any])?.count ?? 0)) of \(images.count) image(s); "
-              + "\(failures) failed; results in \(output)/results.json")
+        var parts = ["\(done) of \(series.count) series/volumes"]
+        if !images.isEmpty { parts.append("\(images.count - ((document["failed"] as? [Any])?.count ?? 0)) of \(images.count) image(s)") }
+        print("processed \(parts.joined(separator: " and ")); \(failures) failed; results in \(output)/results.json")
         if failures > 0 { throw ExitCode(Self.someFailedExit) }
     }
 

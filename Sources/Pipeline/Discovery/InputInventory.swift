@@ -67,8 +67,8 @@ public struct InputInventory: Sendable {
                 let number = s.seriesNumber.map { "#\($0) " } ?? ""
                 out.append("  series \(number)\(s.seriesInstanceUID)")
                 let description = s.seriesDescription.isEmpty ? "(no description)" : "\"\(s.seriesDescription)\""
-                let grid = s.sliceCount > 0 ? "\(s.size.map(String.init).joined(separator: "×")) (\(s.sliceCount) slices)" : "no volume"
-                let spacing = s.spacing.count == 3 ? ", spacing \(s.spacing.map(Self.number).joined(separator: " × ")) mm" : ""
+                let grid = s.sliceCount > 0 ? "\(s.size.map(String.init).joined(separator: "×")) (\(s.sliceCount) slice(s))" : "no volume"
+                let spacing = s.sliceCount > 0 && s.spacing.count == 3 ? ", spacing \(s.spacing.map(Self.number).joined(separator: " × ")) mm" : ""
                 out.append("    \(s.modality.isEmpty ? "?" : s.modality) \(description), \(s.instanceCount) file(s), \(grid)\(spacing)")
                 out.append("    transfer syntax: \(s.transferSyntaxes.joined(separator: ", "))")
                 for d in s.dropped { out.append("    dropped: \(d.path)\(d.frame > 0 ? " frame \(d.frame)" : ""): \(d.reason)") }
@@ -100,7 +100,8 @@ public struct InputInventory: Sendable {
     }
 
     static func number(_ value: Double) -> String {
-        String(format: "%g", value)
+        // + 0 turns −0 into 0, which %g would print as "-0".
+        String(format: "%g", value + 0)
     }
 
     /// NIfTI DT_* codes by name.

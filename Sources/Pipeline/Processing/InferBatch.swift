@@ -98,7 +98,7 @@ public struct InferBatch: Sendable {
             }
         }
         spec = PipelineSpec(
-            path: self.output + "/results.json", name: "infer", output: self.output,
+            path: self.output + "/results.json", name: "medvmad infer", output: self.output,
             ingest: IngestStage(folders: []), select: SelectStage(rules: []),
             prepare: PrepareStage(axis: options.axis, window: options.window, size: 0, skipEmpty: options.skipEmpty),
             infer: InferStage(model: model, className: className, threshold: options.threshold, batchSize: max(1, options.batchSize)),
