@@ -121,24 +121,23 @@ public final class TransformerBlock: @unchecked Sendable {
     /// On entry `dx` [B, T, C] holds dL/d(output); on return it holds dL/d(input).
     public func backward(_ dx: UnsafeMutablePointer<Float>, batch b: Int, tokens t: Int, scratch s: BlockScratch, acts: BlockActivations) {
         let c = width, m = mlpWidth, n = b * t
-        // x_out = mid + fc2(act(fc1(LN2(mid))))
-        s.dact.zero()
-        Linear.backward(dinp: s.dact.pointer, dweight: nil, dbias: nil, dout: dx, inp: nil, weight: fc2W.pointer, rows: n, inFeatures: m, outFeatures: c)
-        s.dfc1.zero()
-        activation.backward(dinp: s.dfc1.pointer, dout: s.dact.pointer, inp: acts.fc1.pointer, count: n * m)
-        s.dln.zero()
-        Linear.backward(dinp: s.dln.pointer, dweight: nil, dbias: nil, dout: s.dfc1.pointer, inp: nil, weight: fc1W.pointer, rows: n, inFeatures: c, outFeatures: m)
+        // x_out = mid + fc2(act(fc1(LN2(mid)))). Each intermediate gradient is written whole by its
+        // first product (no accumulation), so the scratch buffers need no zero-fill.
+        Linear.backward(dinp: s.dact.pointer, dweight: nil, dbias: nil, dout: dx, inp: nil, weight: fc2W.pointer, rows: n, inFeatures: m, outFeatures: c,
+                        accumulateInput: false)
+        activation.backward(dinp: s.dfc1.pointer, dout: s.dact.pointer, inp: acts.fc1.pointer, count: n * m, accumulate: false)
+        Linear.backward(dinp: s.dln.pointer, dweight: nil, dbias: nil, dout: s.dfc1.pointer, inp: nil, weight: fc1W.pointer, rows: n, inFeatures: c, outFeatures: m,
+                        accumulateInput: false)
         LayerNorm.backward(dinp: dx, dweight: nil, dbias: nil, dout: s.dln.pointer, inp: acts.mid.pointer, weight: ln2W.pointer,
                            mean: acts.ln2Mean.pointer, rstd: acts.ln2Rstd.pointer, rows: n, width: c)
         guard kind == .standard else { return }
         // mid = x_in + out(Attn(qkv(LN1(x_in))))
-        s.dattn.zero()
-        Linear.backward(dinp: s.dattn.pointer, dweight: nil, dbias: nil, dout: dx, inp: nil, weight: outW.pointer, rows: n, inFeatures: c, outFeatures: c)
-        s.dqkv.zero()
+        Linear.backward(dinp: s.dattn.pointer, dweight: nil, dbias: nil, dout: dx, inp: nil, weight: outW.pointer, rows: n, inFeatures: c, outFeatures: c,
+                        accumulateInput: false)
         Attention.backward(dqkv: s.dqkv.pointer, scratch: s.dprobs.pointer, dout: s.dattn.pointer, qkv: acts.qkv.pointer, probs: acts.probs.pointer,
-                           batch: b, tokens: t, width: c, heads: heads)
-        s.dln.zero()
-        Linear.backward(dinp: s.dln.pointer, dweight: nil, dbias: nil, dout: s.dqkv.pointer, inp: nil, weight: qkvW.pointer, rows: n, inFeatures: c, outFeatures: 3 * c)
+                           batch: b, tokens: t, width: c, heads: heads, accumulate: false)
+        Linear.backward(dinp: s.dln.pointer, dweight: nil, dbias: nil, dout: s.dqkv.pointer, inp: nil, weight: qkvW.pointer, rows: n, inFeatures: c, outFeatures: 3 * c,
+                        accumulateInput: false)
         LayerNorm.backward(dinp: dx, dweight: nil, dbias: nil, dout: s.dln.pointer, inp: acts.input.pointer, weight: ln1W.pointer,
                            mean: acts.ln1Mean.pointer, rstd: acts.ln1Rstd.pointer, rows: n, width: c)
     }

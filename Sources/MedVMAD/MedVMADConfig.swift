@@ -27,6 +27,14 @@ public struct MedVMADConfig: Codable, Sendable, Equatable {
     public var smoothingTruncate: Float
     /// Optimiser and schedule.
     public var training: TrainingSettings
+    /// 1-based vision layer from which DPAM v-v attention runs on a second residual stream (nil: none).
+    public var dpamFromLayer: Int?
+    /// Position-embedding resizing for image sizes other than the CLIP config's (nil: bicubic).
+    public var positionResize: PositionEmbeddingResize?
+    /// How a level's pixel probabilities are made (nil: `.upsampleLogitsAlignCorners`).
+    public var mapRule: MapRule?
+    /// Where the image score comes from (nil: `.meanPatchProbability`).
+    public var imageScoreRule: ImageScoreRule?
 
     public struct AdapterSettings: Codable, Sendable, Equatable {
         /// Bottleneck width (the joint embedding width E, so features compare with text directly).
@@ -79,6 +87,8 @@ public struct MedVMADConfig: Codable, Sendable, Equatable {
         public var diceOnNormal: Bool
         /// Weight λ of the local (pixel) losses.
         public var localWeight: Float
+        /// The image-level loss (nil: `.bceWithLogitsPerLevel`).
+        public var imageLoss: ImageLoss?
     }
 
     /// Checks consistency with itself and with the CLIP config it runs on.
@@ -94,6 +104,7 @@ public struct MedVMADConfig: Codable, Sendable, Equatable {
         if prompt.deepTokens < 0 || prompt.contextLength < 0 { throw fail("prompt lengths must be ≥ 0") }
         if prompt.depth > 1 && prompt.deepTokens > prompt.contextLength + 1 { throw fail("deep prompt tokens exceed the prompt") }
         if training.batchSize < 1 || training.epochs < 0 { throw fail("batch size must be ≥ 1 and epochs ≥ 0") }
+        try validateScoringRules(path: path, clip: clip)
         if let clip {
             if let last = featureLayers.last, last > clip.vision.layers || featureLayers[0] < 1 {
                 throw fail("feature layers \(featureLayers) do not fit a \(clip.vision.layers)-layer vision tower")
@@ -114,6 +125,8 @@ extension MedVMADConfig {
         case medvmad
         /// The public code's behaviour: vision attention output discarded, exact GELU, "object." prompts.
         case medvmadSeed = "medvmad-seed"
+        /// The AnomalyCLIP baseline: DPAM v-v path, learned object-agnostic prompts, no adapters.
+        case anomalyclip
 
         /// The profile's settings for a CLIP config (layer numbers scale to shallower towers).
         public func config(clip: CLIPConfig, className: String = "brain") -> MedVMADConfig {
@@ -138,6 +151,8 @@ extension MedVMADConfig {
                     prompt: PromptSettings(contextLength: 12, deepTokens: 4, depth: min(9, clip.text.layers), normalTemplate: "{}",
                                            abnormalTemplate: "abnormal {}", className: "object", placeholder: "X"),
                     logitScale: 1, smoothingSigma: 4, smoothingTruncate: 4, training: training)
+            case .anomalyclip:
+                return MedVMADConfig.anomalyCLIP(clip: clip)
             }
         }
     }

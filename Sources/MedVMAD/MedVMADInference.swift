@@ -43,20 +43,23 @@ public final class MedVMADInference: @unchecked Sendable {
 
     public var imageSize: Int { model.config.imageSize }
 
-    /// Scores preprocessed pixels [B, 3, S, S].
-    public func infer(pixels: Tensor) throws -> [SliceResult] {
-        let out = try model.forward(pixels: pixels, textFeatures: textFeatures)
+    /// Scores preprocessed pixels [B, 3, S, S]; `interrupt` is called before each transformer block
+    /// and may throw to stop the batch (see `MedVMADModel.forward`).
+    public func infer(pixels: Tensor, interrupt: () throws -> Void = {}) throws -> [SliceResult] {
+        let out = try model.forward(pixels: pixels, textFeatures: textFeatures, interrupt: interrupt)
         let s = imageSize, b = pixels.shape[0]
         return (0..<b).map { i in SliceResult(map: Array(out.anomalyMaps.data[(i * s * s)..<((i + 1) * s * s)]), size: s, score: out.imageScores[i]) }
     }
 
-    /// Scores images of any size and mode (resized to S×S with PIL bicubic), `batchSize` at a time.
-    public func infer(images: [ByteImage], batchSize: Int = 8) throws -> [SliceResult] {
+    /// Scores images of any size and mode (resized to S×S with PIL bicubic), `batchSize` at a time;
+    /// `interrupt` is called before each batch and each transformer block and may throw to stop.
+    public func infer(images: [ByteImage], batchSize: Int = 8, interrupt: () throws -> Void = {}) throws -> [SliceResult] {
         var results: [SliceResult] = []
         for start in stride(from: 0, to: images.count, by: max(1, batchSize)) {
+            try interrupt()
             let chunk = images[start..<min(start + batchSize, images.count)]
             let pixels = Tensor.stack(try chunk.map { try preprocessor.pixelValues($0) })
-            results += try infer(pixels: pixels)
+            results += try infer(pixels: pixels, interrupt: interrupt)
         }
         return results
     }

@@ -8,16 +8,18 @@ public final class MedVMADModel: @unchecked Sendable {
     public let clip: CLIPModel
     public let prompts: PromptLearner
     public let params: ParameterSet
+    /// Activation buffers reused from one training step to the next.
+    let trainingWorkspaces = TrainingWorkspacePool()
 
     /// - Parameters:
     ///   - weights, clipConfig: the frozen backbone (built here with the profile's block variant and activations).
     ///   - promptIds: token ids of `config.prompt.texts` (normal, abnormal), each of the text context length.
     public init(config: MedVMADConfig, clipWeights weights: CLIPWeights, clipConfig: CLIPConfig, promptIds: [[Int]], params: ParameterSet? = nil) throws {
         try config.validate(path: "medvmad.json", clip: clipConfig)
-        guard config.adapters != nil else { throw MedVMADError.unsupported(reason: "profile '\(config.profile)' without adapters is not available yet") }
+        guard config.adapters != nil || config.usesDualPathVision else { throw MedVMADError.unsupported(reason: "profile '\(config.profile)' without adapters is not available yet") }
         self.config = config
         clip = CLIPModel(weights: weights, config: clipConfig, visionKind: config.visionBlock, visionActivation: config.visionActivation,
-                         textActivation: config.textActivation)
+                         textActivation: config.textActivation, positionResize: config.positionResize ?? .bicubic)
         prompts = try PromptLearner(text: clip.text, settings: config.prompt, ids: promptIds)
         self.params = params ?? ParameterSet(config: config, clip: clipConfig)
     }
@@ -44,9 +46,16 @@ public final class MedVMADModel: @unchecked Sendable {
     }
 
     /// Runs the vision side on `pixels` [B, 3, S, S] with the given text features.
-    /// - Parameter keepLevels: also return per-level probabilities and features (parity tests, figures).
-    public func forward(pixels: Tensor, textFeatures: Tensor, keepLevels: Bool = false) throws -> Output {
-        let pass = try VisionPass(model: self, pixels: pixels, textFeatures: textFeatures, training: false)
+    /// - Parameters:
+    ///   - keepLevels: also return per-level probabilities and features (parity tests, figures).
+    ///   - interrupt: called before each transformer block; whatever it throws ends the pass there
+    ///     (how a caller's time limit stops a long batch between layers).
+    public func forward(pixels: Tensor, textFeatures: Tensor, keepLevels: Bool = false, interrupt: () throws -> Void = {}) throws -> Output {
+        if config.usesDualPathVision {
+            try interrupt()
+            return try dualPathForward(pixels: pixels, textFeatures: textFeatures, keepLevels: keepLevels)
+        }
+        let pass = try VisionPass(model: self, pixels: pixels, textFeatures: textFeatures, training: false, interrupt: interrupt)
         let b = pass.batch, s = config.imageSize, s2 = s * s
         let sum = FloatBuffer(count: b * s2)
         var levelProbs: [Tensor] = [], levelScores: [[Float]] = [], seg: [Tensor] = [], det: [Tensor] = []
@@ -89,6 +98,7 @@ public final class MedVMADModel: @unchecked Sendable {
     /// Computes the losses for a batch and accumulates d(total)/d(parameter) into `grads`.
     /// - Parameters: pixels [B, 3, S, S], masks [B, S, S] in {0, 1}, labels [B] in {0, 1}.
     public func lossAndGradients(pixels: Tensor, masks: Tensor, labels: [Float], grads: ParameterSet) throws -> Losses {
+        if config.usesDualPathVision { return try dualPathLossAndGradients(pixels: pixels, masks: masks, labels: labels, grads: grads) }
         let b = pixels.shape.first ?? 0, s = config.imageSize, s2 = s * s
         guard masks.shape == [b, s, s], labels.count == b else {
             throw MedVMADError.invalidInput(reason: "masks must be [\(b), \(s), \(s)] and labels \(b) long, got \(masks.shape) and \(labels.count)")
@@ -144,8 +154,10 @@ final class VisionPass {
     let adapters: [ResidualAdapters]
     let acts: [Int: BlockActivations]
     let scratch: BlockScratch
+    /// The reusable buffers of a training pass, handed back to the model's pool when the pass ends.
+    let workspace: TrainingWorkspace?
 
-    init(model: MedVMADModel, pixels: Tensor, textFeatures: Tensor, training: Bool) throws {
+    init(model: MedVMADModel, pixels: Tensor, textFeatures: Tensor, training: Bool, interrupt: () throws -> Void = {}) throws {
         let cfg = model.config, v = model.clip.vision, vc = v.config
         guard pixels.rank == 4, pixels.shape[1] == vc.channels, pixels.shape[2] == cfg.imageSize, pixels.shape[3] == cfg.imageSize else {
             throw MedVMADError.invalidInput(reason: "pixels must be [B, \(vc.channels), \(cfg.imageSize), \(cfg.imageSize)], got \(pixels.shape)")
@@ -158,15 +170,23 @@ final class VisionPass {
         tokens = t
         let x = FloatBuffer(count: b * t * c)
         pixels.withPointer { v.embed(pixels: $0, batch: b, imageSize: cfg.imageSize, into: x.pointer) }
-        scratch = BlockScratch(batch: b, tokens: t, width: c, heads: vc.heads, mlpWidth: vc.mlpWidth, backward: training)
+        let ws: TrainingWorkspace? = training
+            ? model.trainingWorkspaces.take(batch: b)
+                ?? TrainingWorkspace(batch: b, scratch: BlockScratch(batch: b, tokens: t, width: c, heads: vc.heads, mlpWidth: vc.mlpWidth, backward: true))
+            : nil
+        workspace = ws
+        scratch = ws?.scratch ?? BlockScratch(batch: b, tokens: t, width: c, heads: vc.heads, mlpWidth: vc.mlpWidth, backward: false)
         let first = cfg.featureLayers.first!, last = cfg.featureLayers.last!
         var acts: [Int: BlockActivations] = [:]
         var adapters: [ResidualAdapters] = [], features: [(FloatBuffer, FloatBuffer)] = [], heads: [AnomalyHead] = []
         // Blocks after the last feature layer feed only the unused pooled output: they are not run.
         for i in 0..<last {
+            try interrupt()
             var a: BlockActivations? = nil
             if training && i + 1 > first {
-                a = BlockActivations(batch: b, tokens: t, width: c, heads: vc.heads, mlpWidth: vc.mlpWidth, kind: v.blocks[i].kind)
+                a = ws!.activations(block: i) {
+                    BlockActivations(batch: b, tokens: t, width: c, heads: vc.heads, mlpWidth: vc.mlpWidth, kind: v.blocks[i].kind)
+                }
                 acts[i] = a
             }
             v.blocks[i].forward(x.pointer, batch: b, tokens: t, scratch: scratch, acts: a)
@@ -191,6 +211,10 @@ final class VisionPass {
         self.heads = heads
     }
 
+    deinit {
+        if let workspace { model.trainingWorkspaces.give(workspace) }
+    }
+
     /// Backpropagates the per-level feature gradients through adapters and frozen blocks.
     func backward(featureGradients: [(FloatBuffer, FloatBuffer)], grads: ParameterSet) {
         let cfg = model.config, v = model.clip.vision
@@ -205,7 +229,8 @@ final class VisionPass {
                 let src = h == 0 ? featureGradients[k].0 : featureGradients[k].1
                 for bi in 0..<b { (full[h].pointer + (bi * t + 1) * e).update(from: src.pointer + bi * p * e, count: p * e) }
             }
-            adapters[k].backward(dx.pointer, dfeatures: [UnsafePointer(full[0].pointer), UnsafePointer(full[1].pointer)], params: model.params, grads: grads)
+            adapters[k].backward(dx.pointer, dfeatures: [UnsafePointer(full[0].pointer), UnsafePointer(full[1].pointer)], params: model.params, grads: grads,
+                                 inputGradient: k > 0)
             guard k > 0 else { break }
             let from = cfg.featureLayers[k], to = cfg.featureLayers[k - 1]
             for i in stride(from: from - 1, through: to, by: -1) {

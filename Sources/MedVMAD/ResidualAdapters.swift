@@ -53,8 +53,11 @@ public final class ResidualAdapters: @unchecked Sendable {
     }
 
     /// Differentiates `forward`. On entry `dx` is dL/d(stream after the mix); `dfeatures[h]` [N, E]
-    /// holds the loss gradient of the features (or nil). On return `dx` is dL/d(stream before).
-    public func backward(_ dx: UnsafeMutablePointer<Float>, dfeatures: [UnsafePointer<Float>?], params: ParameterSet, grads: ParameterSet) {
+    /// holds the loss gradient of the features (or nil). On return `dx` is dL/d(stream before), unless
+    /// `inputGradient` is false (the first level: nothing before it learns), which leaves `dx` as it was
+    /// and skips the products that would compute it.
+    public func backward(_ dx: UnsafeMutablePointer<Float>, dfeatures: [UnsafePointer<Float>?], params: ParameterSet, grads: ParameterSet,
+                         inputGradient: Bool = true) {
         let n = rows, c = width, e = bottleneck
         let dpre2 = FloatBuffer(count: n * c), dmid = FloatBuffer(count: n * e), dpre1 = FloatBuffer(count: n * e)
         let dinput = FloatBuffer(count: n * c)
@@ -74,9 +77,10 @@ public final class ResidualAdapters: @unchecked Sendable {
             // mid = leaky(pre1), pre1 = input · W1ᵀ
             dpre1.zero()
             LeakyReLU.backward(dinp: dpre1.pointer, dout: dmid.pointer, inp: pre1[h].pointer, count: n * e, slope: slope)
-            Linear.backward(dinp: dinput.pointer, dweight: grads[w1].pointer, dbias: nil, dout: dpre1.pointer, inp: input.pointer, weight: params[w1].pointer,
-                            rows: n, inFeatures: c, outFeatures: e)
+            Linear.backward(dinp: inputGradient ? dinput.pointer : nil, dweight: grads[w1].pointer, dbias: nil, dout: dpre1.pointer, inp: input.pointer,
+                            weight: params[w1].pointer, rows: n, inFeatures: c, outFeatures: e)
         }
+        guard inputGradient else { return }
         // x ← mix₀·x + … ⇒ dx_before = mix₀·dx + (adapter paths)
         let a0 = mix[0]
         for i in 0..<(n * c) { dx[i] = a0 * dx[i] + dinput.pointer[i] }

@@ -109,6 +109,8 @@ public final class Trainer {
             try checkpoint(epoch: epoch + 1, adam: adam)
             events(.epochDone(record))
         }
+        // The activation buffers kept between steps are not needed once training ends.
+        model.trainingWorkspaces.release()
     }
 
     func checkpoint(epoch: Int, adam: Adam) throws {

@@ -37,7 +37,7 @@ public enum PipelineError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .outputUnavailable(folder, reason): return "\(folder): output folder unavailable: \(reason)"
         case let .stateDatabase(path, reason): return "\(path): job database error: \(reason)"
         case let .inputUnavailable(path, reason): return "\(path): input unavailable: \(reason)"
-        case let .jobTimedOut(key, seconds): return "\(key): timed out after \(Int(seconds)) s"
+        case let .jobTimedOut(key, seconds): return "\(key): timed out after \(String(format: "%g", seconds)) s"
         case let .missingOutput(key, path): return "\(key): output \(path) was reported but does not exist"
         case let .outputWriteFailed(path, reason): return "\(path): cannot write output: \(reason)"
         case let .executorUnavailable(name, reason): return "executor \(name) unavailable: \(reason)"

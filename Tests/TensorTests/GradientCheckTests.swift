@@ -146,4 +146,33 @@ final class GradientCheckTests: XCTestCase {
         L2Normalize.backward(dinp: &dl, dout: g, out: y, norms: norms, rows: n, width: k)
         check("l2 normalize dx", x: x, analytic: dl) { dot(l2($0), g) }
     }
+
+    /// The overwrite forms (`accumulate: false`) used by the frozen blocks' backward give the same
+    /// values as accumulating into zeros, whatever the buffer held before.
+    func testOverwritingBackwardsIgnorePreviousContents() {
+        var r = Rng(state: 9)
+        let (b, t, c, h) = (2, 5, 8, 2)
+        let qkv = r.array(b * t * 3 * c), g = r.array(b * t * c)
+        var out = [Float](repeating: 0, count: b * t * c), probs = [Float](repeating: 0, count: b * h * t * t)
+        Attention.forward(out: &out, probs: &probs, qkv: qkv, batch: b, tokens: t, width: c, heads: h, causal: false)
+        var scratch = [Float](repeating: 0, count: b * h * t * t)
+        var zeroed = [Float](repeating: 0, count: b * t * 3 * c), dirty = r.array(b * t * 3 * c, scale: 50)
+        Attention.backward(dqkv: &zeroed, scratch: &scratch, dout: g, qkv: qkv, probs: probs, batch: b, tokens: t, width: c, heads: h)
+        Attention.backward(dqkv: &dirty, scratch: &scratch, dout: g, qkv: qkv, probs: probs, batch: b, tokens: t, width: c, heads: h, accumulate: false)
+        XCTAssertEqual(zeroed, dirty, "attention dqkv")
+
+        let w = r.array(6 * 4), dout = r.array(3 * 6)
+        var linZeroed = [Float](repeating: 0, count: 3 * 4), linDirty = r.array(3 * 4, scale: 50)
+        Linear.backward(dinp: &linZeroed, dweight: nil, dbias: nil, dout: dout, inp: nil, weight: w, rows: 3, inFeatures: 4, outFeatures: 6)
+        Linear.backward(dinp: &linDirty, dweight: nil, dbias: nil, dout: dout, inp: nil, weight: w, rows: 3, inFeatures: 4, outFeatures: 6, accumulateInput: false)
+        XCTAssertEqual(linZeroed, linDirty, "linear dinp")
+
+        let x = r.array(37, scale: 3), dy = r.array(37)
+        for act in Activation.allCases {
+            var actZeroed = [Float](repeating: 0, count: 37), actDirty = r.array(37, scale: 50)
+            act.backward(dinp: &actZeroed, dout: dy, inp: x, count: 37)
+            act.backward(dinp: &actDirty, dout: dy, inp: x, count: 37, accumulate: false)
+            XCTAssertEqual(actZeroed, actDirty, "\(act) backward")
+        }
+    }
 }

@@ -47,10 +47,15 @@ public final class MedVMADSeriesProcessor: SeriesProcessor {
         return policy
     }
 
-    public func process(_ job: PipelineJob, context: JobContext) throws -> JobResult {
-        let volume = try readVolume(job, files: context.inputFiles)
-        try context.checkDeadline()
+    public func process(_ job: PipelineJob, context given: JobContext) throws -> JobResult {
+        let volume = try readVolume(job, files: given.inputFiles)
+        try given.checkDeadline()
+        let loadStarted = Date()
         let (inference, policy) = try modelAndPolicy()
+        // Loading the shared model (or waiting for another job to load it) happens once, inside
+        // whichever job comes first; it is not that job's work, so it does not count against its limit.
+        var context = given
+        context.deadline = given.deadline?.addingTimeInterval(Date().timeIntervalSince(loadStarted))
         if spec.prepare.size != 0 && spec.prepare.size != inference.imageSize {
             throw PipelineError.processingFailed(key: job.inputKey,
                 reason: "prepare.size \(spec.prepare.size) differs from the model's image size \(inference.imageSize)")
@@ -65,7 +70,8 @@ public final class MedVMADSeriesProcessor: SeriesProcessor {
             try context.checkDeadline()
             let chunk = prepared.slices[start..<min(start + batch, prepared.slices.count)]
             let images = try chunk.map { try ByteImage(width: $0.size, height: $0.size, mode: .gray, pixels: $0.image) }
-            results += try inference.infer(images: images, batchSize: batch)
+            // Checked again before every transformer block, so a limit stops even one long batch.
+            results += try inference.infer(images: images, batchSize: batch, interrupt: { try context.checkDeadline() })
         }
         // Maps stay in the model's units (0 … mapMaximum), the units of the policy's thresholds and scale.
         let verdict = SeriesVerdict(slices: results.map(policy.verdict), threshold: policy.imageThreshold)

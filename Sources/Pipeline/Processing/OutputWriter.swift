@@ -52,6 +52,7 @@ struct OutputWriter {
     func writePNG() throws -> [String] {
         var written: [String] = []
         for z in 0..<volume.size[2] {
+            try context.checkDeadline()
             let temp = context.temporaryPath(named: "png/slice-\(String(format: "%04d", z)).png")
             try FileManager.default.createDirectory(atPath: context.outputFolder + "/png", withIntermediateDirectories: true)
             try PNGFile.write(try figure(slice: z), to: temp)
@@ -95,6 +96,7 @@ struct OutputWriter {
         let writer = DicomSecondaryCaptureWriter(settings: settings, series: series)
         var written: [String] = []
         for z in 0..<volume.size[2] {
+            try context.checkDeadline()
             let image = try figure(slice: z)
             let name = "sc/sc-\(String(format: "%04d", z + 1)).dcm"
             try FileManager.default.createDirectory(atPath: context.outputFolder + "/sc", withIntermediateDirectories: true)
@@ -117,6 +119,7 @@ struct OutputWriter {
         var written: [String] = []
         let (nx, ny) = (volume.size[0], volume.size[1])
         for z in 0..<volume.size[2] {
+            try context.checkDeadline()
             let name = "overlay/overlay-\(String(format: "%04d", z + 1)).dcm"
             try FileManager.default.createDirectory(atPath: context.outputFolder + "/overlay", withIntermediateDirectories: true)
             let temp = context.temporaryPath(named: name)

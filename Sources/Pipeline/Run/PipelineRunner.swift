@@ -156,26 +156,39 @@ public struct PipelineRunner: Sendable {
         var jobLogger = logger
         jobLogger[metadataKey: "job"] = "\(job.inputKey)"
         var lastError = ""
+        // Complete outputs of an earlier attempt whose sending failed: later attempts only send.
+        var processed = resumableOutputs(job)
+        var sent = Set(job.sentList)
         for attempt in 1...attempts {
             let started = clock()
             try store.markRunning(id, now: started)
+            let deadline = spec.execution.timeoutSeconds.map { started.addingTimeInterval($0) }
             do {
-                // Each attempt starts from an empty folder: outputs of an earlier, interrupted or
-                // differently configured attempt never mix with this one's.
-                try? FileManager.default.removeItem(atPath: folder)
-                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-                let context = JobContext(spec: spec, outputRoot: outputRoot, outputFolder: folder, inputFiles: job.inputFileList,
-                                         attempt: job.attempts + attempt,
-                                         deadline: spec.execution.timeoutSeconds.map { started.addingTimeInterval($0) },
-                                         logger: jobLogger, key: job.inputKey)
-                let result = try processor.process(job, context: context)
-                let outputs = try result.outputs.map { output throws(PipelineError) -> String in
-                    let absolute = output.hasPrefix("/") ? output : outputRoot + "/" + output
-                    guard FileManager.default.fileExists(atPath: absolute) else { throw .missingOutput(key: job.inputKey, path: absolute) }
-                    return absolute.hasPrefix(outputRoot + "/") ? String(absolute.dropFirst(outputRoot.count + 1)) : absolute
+                let outputs: [String]
+                if let processed {
+                    outputs = processed
+                } else {
+                    // Each attempt starts from an empty folder: outputs of an earlier, interrupted or
+                    // differently configured attempt never mix with this one's.
+                    try? FileManager.default.removeItem(atPath: folder)
+                    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                    let context = JobContext(spec: spec, outputRoot: outputRoot, outputFolder: folder, inputFiles: job.inputFileList,
+                                             attempt: job.attempts + attempt, deadline: deadline, logger: jobLogger, key: job.inputKey)
+                    let result = try processor.process(job, context: context)
+                    outputs = try result.outputs.map { output throws(PipelineError) -> String in
+                        let absolute = output.hasPrefix("/") ? output : outputRoot + "/" + output
+                        guard FileManager.default.fileExists(atPath: absolute) else { throw .missingOutput(key: job.inputKey, path: absolute) }
+                        return absolute.hasPrefix(outputRoot + "/") ? String(absolute.dropFirst(outputRoot.count + 1)) : absolute
+                    }
+                    processed = outputs
                 }
                 if let send = spec.send {
-                    try DicomSender(stage: send).send(files: outputs.map { $0.hasPrefix("/") ? $0 : outputRoot + "/" + $0 }, key: job.inputKey)
+                    let pending = outputs.filter { !sent.contains($0) }
+                    let outcome = try DicomSender(stage: send).sendEach(files: pending.map(absolutePath), key: job.inputKey)
+                    let delivered = pending.filter { outcome.stored.contains(absolutePath($0)) }
+                    try store.markSent(id, files: delivered)
+                    sent.formUnion(delivered)
+                    if let failure = outcome.failure { throw PipelineError.processingFailed(key: job.inputKey, reason: failure) }
                 }
                 try store.markDone(id, outputs: outputs, now: clock(), duration: clock().timeIntervalSince(started))
                 progress.finished(key: job.inputKey, succeeded: true)
@@ -185,15 +198,30 @@ public struct PipelineRunner: Sendable {
             } catch {
                 lastError = Self.reason(error)
                 let final = attempt == attempts
-                if final {
+                if final && processed == nil {
                     // A failed job keeps no half set of outputs that could pass for results.
                     try? FileManager.default.removeItem(atPath: folder)
                 }
-                try store.markFailed(id, error: lastError, final: final, now: clock(), duration: clock().timeIntervalSince(started))
+                try store.markFailed(id, error: lastError, final: final, now: clock(), duration: clock().timeIntervalSince(started),
+                                     outputs: processed ?? [])
                 if !final { jobLogger.warning("attempt failed, retrying", metadata: ["attempt": "\(attempt)", "reason": "\(lastError)"]) }
             }
         }
         progress.finished(key: job.inputKey, succeeded: false, detail: lastError)
+    }
+
+    /// An output path recorded relative to the output root, made absolute.
+    func absolutePath(_ output: String) -> String {
+        output.hasPrefix("/") ? output : outputRoot + "/" + output
+    }
+
+    /// The outputs a job kept from an attempt that processed it completely but failed to send them
+    /// (the job table clears them when the input or model changes), when every file is still there.
+    func resumableOutputs(_ job: PipelineJob) -> [String]? {
+        let outputs = job.outputList
+        guard job.state != .done, !outputs.isEmpty,
+              outputs.allSatisfy({ FileManager.default.fileExists(atPath: absolutePath($0)) }) else { return nil }
+        return outputs
     }
 
     static func isStoreError(_ error: PipelineError) -> Bool {

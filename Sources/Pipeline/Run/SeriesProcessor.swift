@@ -62,8 +62,10 @@ public struct JobContext: Sendable {
         return path
     }
 
-    /// Throws `PipelineError.jobTimedOut` once the deadline has passed; processors call it between
-    /// steps (a running BLAS call cannot be interrupted safely, so the limit is checked, not imposed).
+    /// Throws `PipelineError.jobTimedOut` once the deadline has passed. Processors call it between
+    /// steps and hand it to long computations as their interrupt (MedVMAD checks it before every
+    /// transformer block): a running BLAS call cannot be interrupted safely, so the limit is checked
+    /// often rather than imposed from outside, and a job overruns it by at most one step.
     public func checkDeadline(now: Date = Date()) throws {
         if let deadline, now > deadline {
             throw PipelineError.jobTimedOut(key: key, seconds: spec.execution.timeoutSeconds ?? 0)

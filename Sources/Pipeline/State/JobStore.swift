@@ -62,6 +62,12 @@ public final class JobStore: Sendable {
                 t.column("finished_at", .datetime)
             }
         }
+        // Which DICOM outputs the send stage delivered, so a retry sends only the rest.
+        migrator.registerMigration("v2-sent") { db in
+            try db.alter(table: "job") { t in
+                t.add(column: "sent", .text).notNull().defaults(to: "[]")
+            }
+        }
         return migrator
     }
 
@@ -85,7 +91,12 @@ public final class JobStore: Sendable {
                                    fingerprint: entry.fingerprint, modelHash: modelHash, outputFolder: entry.candidate.outputName,
                                    inputFiles: entry.candidate.files, rule: nil, error: nil, createdAt: now)
                 let unchanged = job.fingerprint == entry.fingerprint && job.modelHash == modelHash
-                if !unchanged { job.attempts = 0 }
+                if !unchanged {
+                    // Outputs and deliveries of another input or model are not this job's any more.
+                    job.attempts = 0
+                    job.outputs = "[]"
+                    job.sent = "[]"
+                }
                 job.fingerprint = entry.fingerprint
                 job.modelHash = modelHash
                 job.outputFolder = entry.candidate.outputName
@@ -153,11 +164,23 @@ public final class JobStore: Sendable {
     }
 
     /// Records a failed attempt; `final` decides between failed and still running (this worker
-    /// retries at once, so no other worker may claim the job in between).
-    public func markFailed(_ id: Int64, error: String, final: Bool, now: Date, duration: Double) throws(PipelineError) {
+    /// retries at once, so no other worker may claim the job in between). `outputs` are kept only
+    /// when the outputs are complete and what failed came after them (sending): a later attempt then
+    /// resumes from them instead of processing again.
+    public func markFailed(_ id: Int64, error: String, final: Bool, now: Date, duration: Double, outputs: [String] = []) throws(PipelineError) {
         try write { db in
-            try db.execute(sql: "UPDATE job SET state = ?, error = ?, finished_at = ?, duration = ? WHERE id = ?",
-                           arguments: [final ? JobState.failed.rawValue : JobState.running.rawValue, error, now, duration, id])
+            try db.execute(sql: "UPDATE job SET state = ?, error = ?, outputs = ?, finished_at = ?, duration = ? WHERE id = ?",
+                           arguments: [final ? JobState.failed.rawValue : JobState.running.rawValue, error, PipelineJob.encode(outputs), now, duration, id])
+        }
+    }
+
+    /// Adds `files` (relative to the output root) to the job's delivered DICOM outputs.
+    public func markSent(_ id: Int64, files: [String]) throws(PipelineError) {
+        guard !files.isEmpty else { return }
+        try write { db in
+            let current = try String.fetchOne(db, sql: "SELECT sent FROM job WHERE id = ?", arguments: [id]).map(PipelineJob.decode) ?? []
+            let merged = current + files.filter { !current.contains($0) }
+            try db.execute(sql: "UPDATE job SET sent = ? WHERE id = ?", arguments: [PipelineJob.encode(merged), id])
         }
     }
 

@@ -22,8 +22,11 @@ public struct PipelineJob: Sendable, Equatable, Codable, FetchableRecord, Mutabl
     public var modelHash: String
     /// Output folder, relative to the output root.
     public var outputFolder: String
-    /// Files written, relative to the output root, as a JSON list.
+    /// Files written, relative to the output root, as a JSON list. Kept on a failed job only when
+    /// processing finished and sending failed (the next attempt sends them instead of processing again).
     public var outputs: String
+    /// DICOM outputs the send stage delivered (the peer stored them), relative to the output root, as a JSON list.
+    public var sent: String
     /// Input files (absolute) as a JSON list, so a later run or a worker can process the job without rescanning.
     public var inputFiles: String
     public var createdAt: Date
@@ -44,12 +47,13 @@ public struct PipelineJob: Sendable, Equatable, Codable, FetchableRecord, Mutabl
         self.modelHash = modelHash
         self.outputFolder = outputFolder
         self.outputs = "[]"
+        self.sent = "[]"
         self.inputFiles = Self.encode(inputFiles)
         self.createdAt = createdAt
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, kind, state, attempts, error, rule, fingerprint, outputs
+        case id, kind, state, attempts, error, rule, fingerprint, outputs, sent
         case inputKey = "input_key", modelHash = "model_hash", outputFolder = "output_folder", inputFiles = "input_files"
         case createdAt = "created_at", startedAt = "started_at", finishedAt = "finished_at", duration
     }
@@ -60,6 +64,8 @@ public struct PipelineJob: Sendable, Equatable, Codable, FetchableRecord, Mutabl
 
     /// Output paths relative to the output root.
     public var outputList: [String] { Self.decode(outputs) }
+    /// Delivered DICOM outputs, relative to the output root.
+    public var sentList: [String] { Self.decode(sent) }
     /// Input files, absolute.
     public var inputFileList: [String] { Self.decode(inputFiles) }
 

@@ -23,31 +23,59 @@ public enum Activation: String, Sendable, Codable, CaseIterable {
             }
         case .gelu:
             Parallel.chunks(count, grain: 4096) { r in
-                for i in r { let x = inp[i]; out[i] = 0.5 * x * (1 + erff(x * 0.70710678118654752)) }
+                var i = r.lowerBound
+                while i + 8 <= r.upperBound {
+                    let x = VectorOps.load(inp, i)
+                    VectorOps.store(0.5 * x * (1 + FastMath.erf(x * 0.70710678118654752)), out, i)
+                    i += 8
+                }
+                while i < r.upperBound { let x = inp[i]; out[i] = 0.5 * x * (1 + FastMath.erf(x * 0.70710678118654752)); i += 1 }
             }
         }
     }
 
-    /// `dinp[i] += dout[i]·f′(inp[i])`, `inp` being the forward's input.
-    public func backward(dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, inp: UnsafePointer<Float>, count: Int) {
+    /// `dinp[i] += dout[i]·f′(inp[i])`, `inp` being the forward's input; with `accumulate` false,
+    /// `dinp[i] = dout[i]·f′(inp[i])`.
+    public func backward(dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, inp: UnsafePointer<Float>, count: Int, accumulate: Bool = true) {
         switch self {
         case .quickGELU:
             // d/dx x·σ(ax) = σ(ax) + ax·σ(ax)(1 − σ(ax))
             Parallel.chunks(count, grain: 4096) { r in
-                for i in r {
+                var i = r.lowerBound
+                while i + 8 <= r.upperBound {
+                    let x = VectorOps.load(inp, i)
+                    let s = 1 / (1 + FastMath.exp(-1.702 * x))
+                    let g = VectorOps.load(dout, i) * (s + 1.702 * x * s * (1 - s))
+                    VectorOps.store(accumulate ? VectorOps.load(dinp, i) + g : g, dinp, i)
+                    i += 8
+                }
+                while i < r.upperBound {
                     let x = inp[i]
-                    let s = 1 / (1 + expf(-1.702 * x))
-                    dinp[i] += dout[i] * (s + 1.702 * x * s * (1 - s))
+                    let s = 1 / (1 + FastMath.exp(-1.702 * x))
+                    let g = dout[i] * (s + 1.702 * x * s * (1 - s))
+                    dinp[i] = accumulate ? dinp[i] + g : g
+                    i += 1
                 }
             }
         case .gelu:
             // d/dx ½x(1 + erf(x/√2)) = Φ(x) + x·φ(x)
             Parallel.chunks(count, grain: 4096) { r in
-                for i in r {
+                var i = r.lowerBound
+                while i + 8 <= r.upperBound {
+                    let x = VectorOps.load(inp, i)
+                    let cdf = 0.5 * (1 + FastMath.erf(x * 0.70710678118654752))
+                    let pdf = FastMath.exp(-0.5 * x * x) * 0.39894228040143268
+                    let g = VectorOps.load(dout, i) * (cdf + x * pdf)
+                    VectorOps.store(accumulate ? VectorOps.load(dinp, i) + g : g, dinp, i)
+                    i += 8
+                }
+                while i < r.upperBound {
                     let x = inp[i]
-                    let cdf = 0.5 * (1 + erff(x * 0.70710678118654752))
-                    let pdf = expf(-0.5 * x * x) * 0.39894228040143268
-                    dinp[i] += dout[i] * (cdf + x * pdf)
+                    let cdf = 0.5 * (1 + FastMath.erf(x * 0.70710678118654752))
+                    let pdf = FastMath.exp(-0.5 * x * x) * 0.39894228040143268
+                    let g = dout[i] * (cdf + x * pdf)
+                    dinp[i] = accumulate ? dinp[i] + g : g
+                    i += 1
                 }
             }
         }

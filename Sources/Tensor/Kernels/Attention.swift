@@ -31,11 +31,9 @@ public enum Attention {
                 for i in 0..<t {
                     let row = p + i * t
                     let valid = causal ? i + 1 : t
-                    var mx = -Float.infinity
-                    for j in 0..<valid { mx = max(mx, row[j]) }
+                    let mx = VectorOps.max(row, count: valid)
                     let sum = FastMath.expSum(out: row, inp: row, count: valid, shift: -mx)
-                    let inv = 1 / sum
-                    for j in 0..<valid { row[j] *= inv }
+                    VectorOps.scale(row, by: 1 / sum, count: valid)
                     for j in valid..<t { row[j] = 0 }
                 }
                 // O = P V  [T, D] into the head's slice of out
@@ -48,12 +46,15 @@ public enum Attention {
 
     /// Differentiates `forward` with respect to `qkv`, accumulating into `dqkv`.
     /// - Parameters:
-    ///   - dqkv: [B, T, 3C] (accumulated).  - scratch: [B, H, T, T] workspace, overwritten.
+    ///   - dqkv: [B, T, 3C] (accumulated, or overwritten when `accumulate` is false: every value
+    ///     belongs to exactly one head, so no zero-fill is needed first).
+    ///   - scratch: [B, H, T, T] workspace, overwritten.
     ///   - dout: [B, T, C].  - qkv, probs: as in forward.
     @inlinable
     public static func backward(dqkv: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
                                 qkv: UnsafePointer<Float>, probs: UnsafePointer<Float>,
-                                batch b: Int, tokens t: Int, width c: Int, heads h: Int) {
+                                batch b: Int, tokens t: Int, width c: Int, heads h: Int, accumulate: Bool = true) {
+        let beta: Float = accumulate ? 1 : 0
         let d = c / h
         let scale = 1 / Float(d).squareRoot()
         let c3 = 3 * c
@@ -69,18 +70,17 @@ public enum Attention {
                 let dp = scratch + u * t * t
                 let dO = dout + bi * t * c + hi * d
                 // O = P V ⇒ dV += Pᵀ dO, dP = dO Vᵀ
-                BLAS.gemm(transA: true, transB: false, m: t, n: d, k: t, a: p, lda: t, b: dO, ldb: c, beta: 1, c: dv, ldc: c3)
+                BLAS.gemm(transA: true, transB: false, m: t, n: d, k: t, a: p, lda: t, b: dO, ldb: c, beta: beta, c: dv, ldc: c3)
                 BLAS.gemm(transA: false, transB: true, m: t, n: t, k: d, a: dO, lda: c, b: v, ldb: c3, beta: 0, c: dp, ldc: t)
                 // P = softmax(S) ⇒ dS = P ⊙ (dP − Σ_j dP·P); masked entries have P = 0 and so dS = 0.
                 for i in 0..<t {
                     let pr = p + i * t, dr = dp + i * t
-                    var dot: Float = 0
-                    for j in 0..<t { dot += pr[j] * dr[j] }
-                    for j in 0..<t { dr[j] = pr[j] * (dr[j] - dot) }
+                    let dot = VectorOps.dot(pr, dr, count: t)
+                    VectorOps.softmaxBackwardRow(dr, probs: pr, dot: dot, count: t)
                 }
                 // S = scale · Q Kᵀ ⇒ dQ += scale·dS K, dK += scale·dSᵀ Q
-                BLAS.gemm(transA: false, transB: false, m: t, n: d, k: t, alpha: scale, a: dp, lda: t, b: k, ldb: c3, beta: 1, c: dq, ldc: c3)
-                BLAS.gemm(transA: true, transB: false, m: t, n: d, k: t, alpha: scale, a: dp, lda: t, b: q, ldb: c3, beta: 1, c: dk, ldc: c3)
+                BLAS.gemm(transA: false, transB: false, m: t, n: d, k: t, alpha: scale, a: dp, lda: t, b: k, ldb: c3, beta: beta, c: dq, ldc: c3)
+                BLAS.gemm(transA: true, transB: false, m: t, n: d, k: t, alpha: scale, a: dp, lda: t, b: q, ldb: c3, beta: beta, c: dk, ldc: c3)
             }
         }
         }

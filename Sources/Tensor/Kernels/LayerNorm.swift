@@ -10,12 +10,8 @@ public enum LayerNorm {
         Parallel.chunks(n, grain: 16) { range in
             for r in range {
                 let x = inp + r * c
-                var m: Float = 0
-                for i in 0..<c { m += x[i] }
-                m /= Float(c)
-                var v: Float = 0
-                for i in 0..<c { let d = x[i] - m; v += d * d }
-                v /= Float(c)
+                let m = VectorOps.sum(x, count: c) / Float(c)
+                let v = VectorOps.sumSquaredDeviation(x, from: m, count: c) / Float(c)
                 let s = 1 / (v + eps).squareRoot()
                 let o = out + r * c
                 for i in 0..<c { o[i] = (x[i] - m) * s * weight[i] + bias[i] }
@@ -36,14 +32,25 @@ public enum LayerNorm {
                 let x = inp + r * c, g = dout + r * c, d = dinp + r * c
                 let m = mean[r], s = rstd[r]
                 // x̂ = (x − μ)s, y = x̂w + b ⇒ dx = s(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)), dx̂ = dy·w
-                var sumG: Float = 0, sumGX: Float = 0
-                for i in 0..<c {
+                // Both sums with eight-lane accumulators (a scalar loop would not be vectorised).
+                var accG = SIMD8<Float>(), accGX = SIMD8<Float>()
+                let mv = SIMD8<Float>(repeating: m)
+                var i = 0
+                while i + 8 <= c {
+                    let gh = VectorOps.load(g, i) * VectorOps.load(weight, i)
+                    accG += gh
+                    accGX += gh * (VectorOps.load(x, i) - mv)
+                    i += 8
+                }
+                var sumG = accG.sum(), sumGX = accGX.sum()
+                while i < c {
                     let gh = g[i] * weight[i]
                     sumG += gh
-                    sumGX += gh * (x[i] - m) * s
+                    sumGX += gh * (x[i] - m)
+                    i += 1
                 }
                 sumG /= Float(c)
-                sumGX /= Float(c)
+                sumGX = sumGX * s / Float(c)
                 for i in 0..<c {
                     let xh = (x[i] - m) * s
                     d[i] += s * (g[i] * weight[i] - sumG - xh * sumGX)

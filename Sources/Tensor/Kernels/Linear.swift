@@ -20,13 +20,15 @@ public enum Linear {
     /// - Parameters:
     ///   - dinp: [N, C] or nil.  - dweight: [OC, C] or nil.  - dbias: [OC] or nil.
     ///   - dout: [N, OC].  - inp: [N, C] (needed only for dweight).
+    ///   - accumulateInput: false overwrites `dinp` instead of adding to it (no zero-fill needed first).
     @inlinable
     public static func backward(dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMutablePointer<Float>?, dbias: UnsafeMutablePointer<Float>?,
                                 dout: UnsafePointer<Float>, inp: UnsafePointer<Float>?, weight: UnsafePointer<Float>,
-                                rows n: Int, inFeatures c: Int, outFeatures oc: Int) {
+                                rows n: Int, inFeatures c: Int, outFeatures oc: Int, accumulateInput: Bool = true) {
         // out = inp · Wᵀ  ⇒  dinp += dout · W
         if let dinp {
-            BLAS.gemm(transA: false, transB: false, m: n, n: c, k: oc, a: dout, lda: oc, b: weight, ldb: c, beta: 1, c: dinp, ldc: c)
+            BLAS.gemm(transA: false, transB: false, m: n, n: c, k: oc, a: dout, lda: oc, b: weight, ldb: c,
+                      beta: accumulateInput ? 1 : 0, c: dinp, ldc: c)
         }
         // ⇒ dW += doutᵀ · inp
         if let dweight, let inp {
