@@ -83,8 +83,8 @@ import Testing
         // uncalibrated default (half the map maximum), the model having no calibration.
         #expect(imageThreshold["value"] as! Double == 0.3 && imageThreshold["source"] as! String == "pipeline file")
         #expect(abs(pixelThreshold - mapMaximum / 2) < 1e-6)
-        let map = try NiftiReader().read(path: folder + "/anomaly-map.nii.gz")
-        let mask = try NiftiReader().read(path: folder + "/anomaly-mask.nii.gz")
+        let map = try NiftiReader().read(path: folder + "/nifti/anomaly-map.nii.gz")
+        let mask = try NiftiReader().read(path: folder + "/nifti/anomaly-mask.nii.gz")
         #expect(map.size == [20, 16, 3] && mask.size == map.size)
         #expect(map.voxels.allSatisfy { $0 >= 0 && Double($0) <= mapMaximum })
         #expect(zip(map.voxels, mask.voxels).allSatisfy { (Double($0) > pixelThreshold) == ($1 == 1) })
@@ -110,7 +110,7 @@ import Testing
         // figure (enlarged slice plus legend), no longer the source's grid.
         let source = try DicomHeader.read(path: ct)
         let dicomFolder = root + "/out/dicom/\(source.studyInstanceUID)/\(source.seriesInstanceUID)"
-        let seg = try DicomHeader.read(path: dicomFolder + "/seg.dcm")
+        let seg = try DicomHeader.read(path: dicomFolder + "/seg/seg.dcm")
         #expect(seg.studyInstanceUID == source.studyInstanceUID && seg.sopClassUID == DicomSegWriter.sopClassUID)
         let sc = try DicomHeader.read(path: dicomFolder + "/sc/sc-0001.dcm")
         #expect(sc.studyInstanceUID == source.studyInstanceUID && sc.rows >= OutputWriter.figureMinimumSide && sc.columns > sc.rows)
@@ -124,7 +124,7 @@ import Testing
         // A redo (model settings changed) rewrites the same objects: UIDs depend on series and model only.
         try? FileManager.default.removeItem(atPath: root + "/out/state.sqlite")
         _ = try PipelineRunner(spec: spec, processor: MedVMADSeriesProcessor(spec: spec), logger: logger, interactiveProgress: false).run()
-        #expect(try DicomHeader.read(path: dicomFolder + "/seg.dcm").sopInstanceUID == seg.sopInstanceUID)
+        #expect(try DicomHeader.read(path: dicomFolder + "/seg/seg.dcm").sopInstanceUID == seg.sopInstanceUID)
     }
 
     /// Nothing above threshold is an outcome stated in results.json and the reports, with the

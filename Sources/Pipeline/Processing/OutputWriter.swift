@@ -38,12 +38,13 @@ struct OutputWriter {
 
     func writeNifti() throws -> [String] {
         let writer = NiftiWriter()
-        let mapTemp = context.temporaryPath(named: "anomaly-map.nii.gz")
+        try FileManager.default.createDirectory(atPath: context.outputFolder + "/nifti", withIntermediateDirectories: true)
+        let mapTemp = context.temporaryPath(named: "nifti/anomaly-map.nii.gz")
         try writer.writeProbabilityMap(map, like: volume, to: mapTemp,
                                        description: "anomaly map 0-\(String(format: "%g", Double(inference.mapMaximum)))")
-        let maskTemp = context.temporaryPath(named: "anomaly-mask.nii.gz")
+        let maskTemp = context.temporaryPath(named: "nifti/anomaly-mask.nii.gz")
         try writer.writeMask(mask.map { $0 ? 1 : 0 }, like: volume, to: maskTemp)
-        return [try context.commit(mapTemp, as: "anomaly-map.nii.gz"), try context.commit(maskTemp, as: "anomaly-mask.nii.gz")]
+        return [try context.commit(mapTemp, as: "nifti/anomaly-map.nii.gz"), try context.commit(maskTemp, as: "nifti/anomaly-mask.nii.gz")]
     }
 
     /// One verdict figure per volume slice (z): the native slice (enlarged when small), the map on
@@ -81,9 +82,10 @@ struct OutputWriter {
         let settings = try settings()
         let series = DicomOutputSeries(number: 9901, description: "AI anomaly SEG (not for clinical use)", purpose: "seg",
                                        sourceSeriesUID: reference.seriesInstanceUID, uids: settings.uids)
-        let temp = context.temporaryPath(named: "seg.dcm")
+        try FileManager.default.createDirectory(atPath: context.outputFolder + "/seg", withIntermediateDirectories: true)
+        let temp = context.temporaryPath(named: "seg/seg.dcm")
         try DicomSegWriter(settings: settings, series: series).write(volume: volume, mask: mask, to: temp)
-        return [try context.commit(temp, as: "seg.dcm")]
+        return [try context.commit(temp, as: "seg/seg.dcm")]
     }
 
     func writeSecondaryCapture() throws -> [String] {
