@@ -111,7 +111,7 @@ struct BenchCommand: ParsableCommand {
         guard let dir = PeerBenchmarks.scriptDirectory(explicit: peerScripts) else {
             return all("not run: peer scripts not found (scripts/peers; give --peer-scripts)")
         }
-        let python = python ?? ProcessInfo.processInfo.environment["MEDVMAD_BENCH_PYTHON"] ?? "python3"
+        let python = self.python ?? ProcessInfo.processInfo.environment["MEDVMAD_BENCH_PYTHON"] ?? "python3"
         run.python = python
         let scripts = PeerBenchmarks.scripts(directory: dir, threads: threads, batches: batches)
         let available = PeerBenchmarks.availableModules(python: python, modules: Array(Set(scripts.flatMap(\.modules))).sorted())

@@ -66,9 +66,8 @@ public struct EvaluationReport: Codable, Sendable, Equatable {
 
         /// The four verdict ratios as `ReportedMetric`s (undefined with the reason when null).
         public var verdictRatios: [(key: String, metric: ReportedMetric)] {
-            [("sensitivity", sensitivity), ("specificity", specificity), ("ppv", ppv), ("npv", npv)].map { key, v in
-                (key, v.map(ReportedMetric.value) ?? .undefined(verdictUndefined?[key] ?? "not computed"))
-            }
+            let values: [(String, Double?)] = [("sensitivity", sensitivity), ("specificity", specificity), ("ppv", ppv), ("npv", npv)]
+            return values.map { (key: $0.0, metric: $0.1.map(ReportedMetric.value) ?? .undefined(verdictUndefined?[$0.0] ?? "not computed")) }
         }
 
         // Written by hand only so that absent verdict values appear as explicit nulls beside their

@@ -17,7 +17,7 @@ public struct ThresholdPlan: Sendable, Equatable {
         /// Only the model folder's `calibration.json`.
         case modelCalibration
         /// Nothing measured: verdict metrics only with a manual threshold.
-        case none
+        case off
     }
 
     /// Thresholds given by hand: none, one for every model, or one per model in model order.
@@ -40,7 +40,7 @@ public struct ThresholdPlan: Sendable, Equatable {
         switch option {
         case "auto": return .automatic
         case "model": return .modelCalibration
-        case "none": return .none
+        case "none": return .off
         default: return .split(option)
         }
     }
@@ -75,7 +75,7 @@ public struct ThresholdPlan: Sendable, Equatable {
         if !manual.isEmpty { return (nil, nil) }
         let root = Self.absolute(dataset.root)
         switch calibration {
-        case .none, .modelCalibration:
+        case .off, .modelCalibration:
             return (nil, nil)
         case .automatic:
             let split = Self.validationSplit
@@ -111,7 +111,7 @@ public struct ThresholdPlan: Sendable, Equatable {
             let r = try ConformalThreshold.threshold(normalScores: scores, specificity: specificity)
             return .threshold(EvaluationThreshold(r, source: .validSplit, split: set.split, origin: set.description))
         }
-        if calibration == .none { return .unavailable("no threshold given (--threshold) and calibration switched off (--calibrate-on none)") }
+        if calibration == .off { return .unavailable("no threshold given (--threshold) and calibration switched off (--calibrate-on none)") }
         let prefix = note.map { $0 + ", and " } ?? ""
         let path = CalibrationFile.path(modelDirectory: model.modelDirectory)
         let policy: DecisionPolicy
