@@ -105,7 +105,7 @@ final class EvaluationVerdictTests: XCTestCase {
         let ratios = [e.sensitivity, e.specificity, e.ppv, e.npv]
         XCTAssertEqual(Array(cells[8...]), ratios.map { $0.map { String(format: "%.1f", $0 * 100) } ?? "—" })
         let md = try String(contentsOfFile: "\(out)/table.md", encoding: .utf8)
-        XCTAssertTrue(md.contains("set on the 'valid' split's normal images, \(root)/valid (good)"), md)
+        XCTAssertTrue(md.contains("set on the 'valid' split (its normal images, \(root)/valid (good)) at specificity target 0.8"), md)
         XCTAssertTrue(md.contains("The evaluated split ('test') did not take part"), md)
         XCTAssertFalse(try String(contentsOfFile: "\(out)/metrics.json", encoding: .utf8).lowercased().contains("nan"))
     }

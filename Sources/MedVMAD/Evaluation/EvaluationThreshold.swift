@@ -63,15 +63,14 @@ public struct EvaluationThreshold: Codable, Sendable, Equatable {
 
     /// One line for reports: value, source and what it rests on.
     public var summary: String {
-        var s = "\(DecisionThreshold.format(value)) — \(source.rawValue)"
+        var s = DecisionThreshold.format(value)
         switch source {
-        case .manual: s += " (\(origin))"
-        case .validSplit:
-            s += ": set on the '\(split ?? "?")' split's normal images, \(origin)"
-        case .modelCalibration: s += ": \(origin)"
+        case .manual: s += ", set by hand (\(origin))"
+        case .validSplit: s += ", set on the '\(split ?? "?")' split (its normal images, \(origin))"
+        case .modelCalibration: s += ", from the model calibration (\(origin))"
         }
         if let c = counts, let p = specificityTarget {
-            s += ", specificity target \(ModelCalibration.format(p)), order statistic \(c.orderStatistic) of \(c.normalImages) normal scores"
+            s += " at specificity target \(ModelCalibration.format(p)): order statistic \(c.orderStatistic) of \(c.normalImages) normal scores"
             if !c.guaranteed { s += " (too few normals to guarantee the target)" }
         }
         return s

@@ -134,7 +134,7 @@ public struct Evaluator: Sendable {
     static func protocolNotes(exactLimit: Int, split: String) -> [String] {
         [
             "every image of the split is scored once; no threshold or setting is selected on it",
-            "verdict threshold per model, in order: --threshold by hand; else the ConformalThreshold order statistic of the normal scores of a held-out split of the data folder ('valid' when present, never '\(split)' or 'test'); else the model folder's calibration.json (not if measured on '\(split)'); else no verdict metrics",
+            "verdict threshold per model, in order: --threshold by hand; else the ConformalThreshold order statistic of the normal scores of a held-out split of the data folder ('valid' when present, never \(split == "test" ? "'test'" : "'\(split)' or 'test'")); else the model folder's calibration.json (not if measured on '\(split)'); else no verdict metrics",
             "sensitivity, specificity, ppv, npv: image verdicts (abnormal iff score > threshold) against the labels; null with the reason in verdict_undefined when a denominator is zero",
             "pixel metrics at the model resolution S×S; masks resized with the training mask filter and binarised at 0.5",
             "pixel_auroc, pixel_ap: exact over all pixels of all images (normal images contribute negatives)",
