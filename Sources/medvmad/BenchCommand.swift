@@ -81,7 +81,8 @@ struct BenchCommand: ParsableCommand {
         figures["peak_rss_mb"] = peakResidentMB()
         if !json { print(String(format: "peak resident memory: %.0f MB; OpenBLAS kernel: %@", peakResidentMB(), BLAS.coreName)) }
         let peers = runPeers(preset: p, threads: BLAS.threads)
-        let lines = Self.sideBySide(figures: &figures, timed: timed, peers: peers)
+        // The anchors are ViT-L/14@336 times: beside another preset's figures they would mislead.
+        let lines = Self.sideBySide(figures: &figures, timed: timed, peers: peers, showAnchors: p == .vitL14At336)
         if json {
             let data = try JSONSerialization.data(withJSONObject: figures, options: [.sortedKeys, .prettyPrinted])
             print(String(decoding: data, as: UTF8.self))
@@ -140,9 +141,9 @@ struct BenchCommand: ParsableCommand {
         return run
     }
 
-    /// Adds peer times, ratios and (for figures no peer measured) the recorded anchors to
-    /// `figures`; returns the side-by-side lines for the text output.
-    static func sideBySide(figures: inout [String: Any], timed: [(key: String, label: String)], peers: PeerRun) -> [String] {
+    /// Adds peer times, ratios and (for figures no peer measured, with `showAnchors`) the recorded
+    /// anchors to `figures`; returns the side-by-side lines for the text output.
+    static func sideBySide(figures: inout [String: Any], timed: [(key: String, label: String)], peers: PeerRun, showAnchors: Bool = true) -> [String] {
         var lines: [String] = []
         var anchorsShown = false
         for (key, label) in timed {
@@ -155,7 +156,7 @@ struct BenchCommand: ParsableCommand {
                         figures[PeerBenchmarks.ratioKey(key, peer: peer)] = r
                         cells.append(String(format: "%@ %@ %.3f s/image, ratio %.2f", peer, f.version, f.seconds, r))
                     }
-                } else if let a = PeerBenchmarks.anchors[key]?[peer] {
+                } else if showAnchors, let a = PeerBenchmarks.anchors[key]?[peer] {
                     figures[PeerBenchmarks.anchorKey(key, peer: peer)] = a
                     anchorsShown = true
                     cells.append(String(format: "%@ anchor %.2f s/image", peer, a))

@@ -51,6 +51,11 @@ final class PeerBenchmarksTests: XCTestCase {
         XCTAssertNotNil(figures["anchors_note"])
         XCTAssertTrue(lines[0].hasPrefix("vision forward, batch 1: medvmad 1.500 s/image | onnxruntime 1.32.0 0.951 s/image, ratio 1.58 | torch anchor 2.66"), lines[0])
         XCTAssertNoThrow(try JSONSerialization.data(withJSONObject: figures))
+        // Another preset's figures get no ViT-L/14@336 anchors.
+        var other: [String: Any] = ["vision_forward_b1_seconds_per_image": 0.2]
+        _ = BenchCommand.sideBySide(figures: &other, timed: [(key: "vision_forward_b1_seconds_per_image", label: "b1")],
+                                    peers: BenchCommand.PeerRun(), showAnchors: false)
+        XCTAssertNil(other.keys.first { $0.contains("anchor") })
         XCTAssertNil(PeerBenchmarks.ratio(medvmad: 1, peer: 0))
         XCTAssertEqual(PeerBenchmarks.ratioKey("training_step_b8_seconds_per_image", peer: "torch"), "training_step_b8_ratio_torch")
     }
