@@ -91,6 +91,7 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "MedVMAD", "MedIO", "CLIP", "Checkpoint", "FixtureSupport"], exclude: ["slurm-loopback.sh", "orthanc-loopback.sh", "check_pipeline_outputs.py"]),
         .testTarget(name: "MedIOTests", dependencies: ["MedIO", "FixtureSupport"], exclude: ["check_dicom_outputs.py", "make_dicom_reference.py", "make_nifti_reference.py"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "FixtureSupport"]),
+        .testTarget(name: "BenchTests", dependencies: ["medvmad"]),
     ],
     cxxLanguageStandard: .cxx17
 )

@@ -31,6 +31,77 @@ public struct EvaluationReport: Codable, Sendable, Equatable {
         public var pixelAupro: ReportedMetric
         public var pixelAuproExact: ReportedMetric
         public var seconds: Double
+        /// The verdict threshold and where it came from; nil when there was none (`thresholdUnavailable` says why).
+        public var threshold: EvaluationThreshold?
+        /// Why there is no threshold and so no verdict metrics.
+        public var thresholdUnavailable: String?
+        /// Image verdicts at `threshold` against the labels (nil without a threshold).
+        public var confusion: ConfusionCounts?
+        /// Verdict ratios at `threshold` (fractions); null when undefined, with the reason in `verdictUndefined`.
+        public var sensitivity: Double?
+        public var specificity: Double?
+        public var ppv: Double?
+        public var npv: Double?
+        /// Why a verdict ratio is null, by its key (empty when all four have values).
+        public var verdictUndefined: [String: String]?
+
+        /// Sets the threshold fields and the verdict metrics of `scores` (label 1 = abnormal) at it.
+        public mutating func setVerdicts(_ resolution: ThresholdPlan.Resolution, scores: [Float], labels: [Int]) throws {
+            switch resolution {
+            case .threshold(let t):
+                let counts = try ConfusionCounts(scores: scores, labels: labels, threshold: t.value)
+                threshold = t
+                thresholdUnavailable = nil
+                confusion = counts
+                (sensitivity, specificity, ppv, npv) = (counts.sensitivity.value, counts.specificity.value, counts.ppv.value, counts.npv.value)
+                verdictUndefined = Dictionary(uniqueKeysWithValues: counts.ratios.compactMap { r in r.metric.reason.map { (r.key, $0) } })
+            case .unavailable(let why):
+                threshold = nil
+                thresholdUnavailable = why
+                confusion = nil
+                (sensitivity, specificity, ppv, npv) = (nil, nil, nil, nil)
+                verdictUndefined = Dictionary(uniqueKeysWithValues: ["sensitivity", "specificity", "ppv", "npv"].map { ($0, "no threshold: \(why)") })
+            }
+        }
+
+        /// The four verdict ratios as `ReportedMetric`s (undefined with the reason when null).
+        public var verdictRatios: [(key: String, metric: ReportedMetric)] {
+            let values: [(String, Double?)] = [("sensitivity", sensitivity), ("specificity", specificity), ("ppv", ppv), ("npv", npv)]
+            return values.map { (key: $0.0, metric: $0.1.map(ReportedMetric.value) ?? .undefined(verdictUndefined?[$0.0] ?? "not computed")) }
+        }
+
+        // Written by hand only so that absent verdict values appear as explicit nulls beside their
+        // reasons (synthesised encoding drops nil keys); decoding is synthesised.
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(column, forKey: .column)
+            try c.encode(directory, forKey: .directory)
+            try c.encode(manifestName, forKey: .manifestName)
+            try c.encode(profile, forKey: .profile)
+            try c.encode(clipSha256, forKey: .clipSha256)
+            try c.encode(className, forKey: .className)
+            try c.encode(trainedClassName, forKey: .trainedClassName)
+            try c.encode(epochsCompleted, forKey: .epochsCompleted)
+            try c.encode(imageSize, forKey: .imageSize)
+            try c.encode(mapMaximum, forKey: .mapMaximum)
+            try c.encodeIfPresent(mapMinimum, forKey: .mapMinimum)
+            try c.encodeIfPresent(mapMaximumObserved, forKey: .mapMaximumObserved)
+            try c.encode(imageAuroc, forKey: .imageAuroc)
+            try c.encode(imageAp, forKey: .imageAp)
+            try c.encode(pixelAuroc, forKey: .pixelAuroc)
+            try c.encode(pixelAp, forKey: .pixelAp)
+            try c.encode(pixelAupro, forKey: .pixelAupro)
+            try c.encode(pixelAuproExact, forKey: .pixelAuproExact)
+            try c.encode(seconds, forKey: .seconds)
+            try c.encode(threshold, forKey: .threshold)
+            try c.encodeIfPresent(thresholdUnavailable, forKey: .thresholdUnavailable)
+            try c.encode(confusion, forKey: .confusion)
+            try c.encode(sensitivity, forKey: .sensitivity)
+            try c.encode(specificity, forKey: .specificity)
+            try c.encode(ppv, forKey: .ppv)
+            try c.encode(npv, forKey: .npv)
+            try c.encode(verdictUndefined ?? [:], forKey: .verdictUndefined)
+        }
     }
 
     public var formatVersion: Int

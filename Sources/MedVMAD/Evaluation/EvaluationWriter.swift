@@ -9,12 +9,39 @@ struct EvaluationWriter {
     let outputDirectory: String
 
     static let tableColumns = ["P-AUROC", "P-AUPRO", "I-AUROC", "I-AP"]
+    /// The verdict columns after the paper's four: the threshold, its source, and the ratios at it.
+    static let verdictColumns = ["Threshold", "Threshold source", "Sensitivity", "Specificity", "PPV", "NPV"]
+    /// What a verdict cell shows without a value (the reason is stated under the table and in metrics.json).
+    static let noValue = "—"
 
     func path(_ name: String) -> String { (outputDirectory as NSString).appendingPathComponent(name) }
 
     /// The four Table 1 numbers of one model, in the paper's column order.
     static func tableCells(_ e: EvaluationReport.ModelEntry) -> [String] {
         [e.pixelAuroc, e.pixelAupro, e.imageAuroc, e.imageAp].map(\.percentText)
+    }
+
+    /// The verdict cells of one model: threshold value, source, then the four ratios in percent
+    /// (one decimal), "—" where there is no value.
+    static func verdictCells(_ e: EvaluationReport.ModelEntry) -> [String] {
+        guard let t = e.threshold else { return [String](repeating: noValue, count: verdictColumns.count) }
+        return [String(format: "%.4f", Double(t.value)), t.source.rawValue]
+            + e.verdictRatios.map { $0.metric.value.map { String(format: "%.1f", $0 * 100) } ?? noValue }
+    }
+
+    /// Lines naming where each model's threshold came from, and why any verdict cell is empty.
+    static func verdictNotes(_ report: EvaluationReport) -> [String] {
+        report.models.map { e in
+            guard let t = e.threshold else {
+                return "- \(e.column): \(noValue) no verdict metrics: \(e.thresholdUnavailable ?? "no threshold")."
+            }
+            var line = "- \(e.column): threshold \(t.summary)."
+            if t.source == .validSplit { line += " The evaluated split ('\(report.split)') did not take part." }
+            if let c = e.confusion { line += " TP \(c.tp), FP \(c.fp), TN \(c.tn), FN \(c.fn)." }
+            let undefined = e.verdictRatios.compactMap { r in r.metric.value == nil ? "\(r.key) \(noValue) (\(r.metric.reason ?? ""))" : nil }
+            if !undefined.isEmpty { line += " " + undefined.joined(separator: "; ") + "." }
+            return line
+        }
     }
 
     /// RFC 4180 quoting for fields holding a comma, quote or line break.
@@ -29,17 +56,20 @@ struct EvaluationWriter {
         md += "\(report.imageCount) images: \(report.normalImages) normal, \(report.abnormalImages) abnormal."
         if let c = report.classNameOverride { md += " Prompts use the class name \"\(c)\" (zero-shot when it differs from training)." }
         md += "\nPercent, one decimal (layout of the paper's Table 1). P-AUPRO is the 200-threshold MedVMAD/AnomalyCLIP number.\n\n"
-        md += "| Model | Profile | " + Self.tableColumns.joined(separator: " | ") + " |\n"
-        md += "|---|---|" + String(repeating: "---:|", count: Self.tableColumns.count) + "\n"
+        md += "Verdict columns: abnormal iff image score > threshold; sensitivity, specificity, PPV, NPV in percent.\n\n"
+        md += "| Model | Profile | " + (Self.tableColumns + Self.verdictColumns).joined(separator: " | ") + " |\n"
+        md += "|---|---|" + String(repeating: "---:|", count: Self.tableColumns.count) + "---:|---|"
+            + String(repeating: "---:|", count: Self.verdictColumns.count - 2) + "\n"
         for e in report.models {
-            md += "| \(e.column) | \(e.profile) | " + Self.tableCells(e).joined(separator: " | ") + " |\n"
+            md += "| \(e.column) | \(e.profile) | " + (Self.tableCells(e) + Self.verdictCells(e)).joined(separator: " | ") + " |\n"
         }
-        md += "\nAlso in metrics.json: pixel AP and the exact AUPRO (`pixel_aupro_exact`).\n"
+        md += "\nThresholds (never selected on '\(dataset.split)'):\n\n" + Self.verdictNotes(report).joined(separator: "\n") + "\n"
+        md += "\nAlso in metrics.json: pixel AP, the exact AUPRO (`pixel_aupro_exact`), the confusion counts and how each threshold was set.\n"
         try AtomicFile.write(Data(md.utf8), to: path("table.md"))
 
-        var csv = "model,profile," + Self.tableColumns.joined(separator: ",") + "\n"
+        var csv = "model,profile," + (Self.tableColumns + Self.verdictColumns).joined(separator: ",") + "\n"
         for e in report.models {
-            csv += ([e.column, e.profile] + Self.tableCells(e)).map(Self.csvField).joined(separator: ",") + "\n"
+            csv += ([e.column, e.profile] + Self.tableCells(e) + Self.verdictCells(e)).map(Self.csvField).joined(separator: ",") + "\n"
         }
         try AtomicFile.write(Data(csv.utf8), to: path("table.csv"))
 

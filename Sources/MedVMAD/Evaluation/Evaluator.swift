@@ -7,7 +7,9 @@ import Tensor
 /// pixel AUPRO, image AUROC, image AP) and writes the report folder.
 ///
 /// Protocol: every image of the split is scored once per model; nothing is tuned or selected on
-/// the split (no threshold, no per-set normalisation, figure samples chosen by position only).
+/// the split (no per-set normalisation, figure samples chosen by position only). The verdict
+/// threshold comes from `Options.thresholds` (`ThresholdPlan`): by hand, measured on the normals
+/// of another split (normally `valid`), or the model's stored calibration — never the evaluated split.
 /// Pixel metrics are computed at the model's resolution S×S against masks resized as training
 /// resizes them (`BMADDataset.sample`).
 ///
@@ -28,9 +30,13 @@ public struct Evaluator: Sendable {
         public var temporaryDirectory: String?
         /// Side of one figure cell in pixels.
         public var figureCellSize: Int
+        /// Where each model's verdict threshold comes from.
+        public var thresholds: ThresholdPlan
 
         public init(batchSize: Int = 8, figureAbnormalCount: Int = 3, figureNormalCount: Int = 2,
-                    exactAuproPixelLimit: Int = 20_000_000, temporaryDirectory: String? = nil, figureCellSize: Int = 160) {
+                    exactAuproPixelLimit: Int = 20_000_000, temporaryDirectory: String? = nil, figureCellSize: Int = 160,
+                    thresholds: ThresholdPlan = ThresholdPlan()) {
+            self.thresholds = thresholds
             self.batchSize = max(1, batchSize)
             self.figureAbnormalCount = max(0, figureAbnormalCount)
             self.figureNormalCount = max(0, figureNormalCount)
@@ -86,6 +92,9 @@ public struct Evaluator: Sendable {
             throw MedVMADError.ioFailure(path: temp, reason: "cannot create a temporary folder: \(error.localizedDescription)")
         }
         defer { try? fm.removeItem(atPath: temp) }
+        // Checked before any model runs: a plan that would select on the evaluated split fails here.
+        let (calibrationSet, calibrationNote) = try options.thresholds.calibrationSet(evaluating: dataset, modelCount: models.count)
+        let labels = dataset.items.map(\.label)
 
         var runs: [ModelRun] = []
         var used = Set<String>()
@@ -94,7 +103,20 @@ public struct Evaluator: Sendable {
             if used.contains(column) { column += "#\(k + 1)" }
             used.insert(column)
             progress("evaluating \(column) (\(model.modelDirectory)) on \(dataset.items.count) images")
-            runs.append(try evaluate(model, column: column, temporaryDirectory: temp, index: k))
+            var run = try evaluate(model, column: column, temporaryDirectory: temp, index: k)
+            var calibrationScores: [Float]? = nil
+            if let calibrationSet {
+                progress("scoring \(calibrationSet.items.count) normal images of \(calibrationSet.description) for \(column)'s threshold")
+                calibrationScores = try scores(of: calibrationSet.items, model: model, column: column)
+            }
+            let resolution = try options.thresholds.resolve(index: k, model: model, evaluating: dataset, set: calibrationSet,
+                                                            scores: calibrationScores, note: calibrationNote)
+            try run.entry.setVerdicts(resolution, scores: run.scores, labels: labels)
+            switch resolution {
+            case .threshold(let t): progress("\(column): verdict threshold \(t.summary)")
+            case .unavailable(let why): progress("\(column): no verdict metrics: \(why)")
+            }
+            runs.append(run)
         }
         let writer = EvaluationWriter(dataset: dataset, runs: runs, outputDirectory: outputDirectory)
         let figures = try writer.writeFigures(sampleIndices: figureSampleIndices, cellSize: options.figureCellSize)
@@ -102,16 +124,18 @@ public struct Evaluator: Sendable {
             formatVersion: 1, software: "medvmad", createdAt: ISO8601DateFormatter().string(from: Date()),
             data: dataset.root, split: dataset.split, classNameOverride: classNameOverride,
             imageCount: dataset.items.count, normalImages: dataset.normalCount, abnormalImages: dataset.abnormalCount,
-            protocolNotes: Self.protocolNotes(exactLimit: options.exactAuproPixelLimit),
+            protocolNotes: Self.protocolNotes(exactLimit: options.exactAuproPixelLimit, split: dataset.split),
             models: runs.map(\.entry), figures: figures)
         try writer.writeTables(report: report)
         try AtomicFile.write(try report.encoded(), to: (outputDirectory as NSString).appendingPathComponent("metrics.json"))
         return report
     }
 
-    static func protocolNotes(exactLimit: Int) -> [String] {
+    static func protocolNotes(exactLimit: Int, split: String) -> [String] {
         [
             "every image of the split is scored once; no threshold or setting is selected on it",
+            "verdict threshold per model, in order: --threshold by hand; else the ConformalThreshold order statistic of the normal scores of a held-out split of the data folder ('valid' when present, never \(split == "test" ? "'test'" : "'\(split)' or 'test'")); else the model folder's calibration.json (not if measured on '\(split)'); else no verdict metrics",
+            "sensitivity, specificity, ppv, npv: image verdicts (abnormal iff score > threshold) against the labels; null with the reason in verdict_undefined when a denominator is zero",
             "pixel metrics at the model resolution S×S; masks resized with the training mask filter and binarised at 0.5",
             "pixel_auroc, pixel_ap: exact over all pixels of all images (normal images contribute negatives)",
             "pixel_aupro: MedVMAD/AnomalyCLIP cal_pro_score (200 thresholds over the maps' range, FPR < 0.3, FPR rescaled min-max)",
@@ -186,6 +210,24 @@ public struct Evaluator: Sendable {
             pixelAuroc: ReportedMetric(pixel.auroc), pixelAp: ReportedMetric(pixel.averagePrecision),
             pixelAupro: ReportedMetric(aupro), pixelAuproExact: exact, seconds: Date().timeIntervalSince(start))
         return ModelRun(entry: entry, scores: scores, sampleMaps: sampleMaps, mapSize: s, mapMaximum: model.mapMaximum)
+    }
+
+    /// Image scores of `items` with the evaluation's own preprocessing and batching (for a
+    /// threshold measured on another split, so both sides are scored alike).
+    func scores(of items: [BMADDataset.Item], model: MedVMADInference, column: String) throws -> [Float] {
+        var scores: [Float] = []
+        scores.reserveCapacity(items.count)
+        for begin in stride(from: 0, to: items.count, by: options.batchSize) {
+            let batch = items[begin..<min(begin + options.batchSize, items.count)]
+            let pixels = try batch.map { try BMADDataset.sample($0, preprocessor: model.preprocessor).pixels }
+            for (item, r) in zip(batch, try model.infer(pixels: Tensor.stack(pixels))) {
+                guard r.score.isFinite else {
+                    throw MedVMADError.invalidData(path: item.imagePath, reason: "model \(column): image score is \(r.score)")
+                }
+                scores.append(r.score)
+            }
+        }
+        return scores
     }
 
     /// The mask as 0/1 bytes, after checking it has the map's size (an error names the mask file).
