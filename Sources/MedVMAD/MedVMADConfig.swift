@@ -27,6 +27,16 @@ public struct MedVMADConfig: Codable, Sendable, Equatable {
     public var smoothingTruncate: Float
     /// Optimiser and schedule.
     public var training: TrainingSettings
+    /// Position-grid resizing for an image size other than the backbone's (nil: `.bicubic`).
+    public var positionResize: PositionEmbeddingResize?
+    /// Whether pixels are normalised with CLIP's mean and std (nil: true).
+    public var normalizeInput: Bool?
+    /// Where patch features come from (nil: adapter bottlenecks when the model has adapters, else the projected stream).
+    public var patchFeatures: PatchFeatureSource?
+    /// How the image score is made (nil: Σ levels mean-patch p(abnormal) from det features).
+    public var imageScore: ImageScoreRule?
+    /// A fixed prompt ensemble used instead of learned prompts (nil: learned prompts).
+    public var promptEnsemble: PromptEnsemble?
 
     public struct AdapterSettings: Codable, Sendable, Equatable {
         /// Bottleneck width (the joint embedding width E, so features compare with text directly).
@@ -94,6 +104,7 @@ public struct MedVMADConfig: Codable, Sendable, Equatable {
         if prompt.deepTokens < 0 || prompt.contextLength < 0 { throw fail("prompt lengths must be ≥ 0") }
         if prompt.depth > 1 && prompt.deepTokens > prompt.contextLength + 1 { throw fail("deep prompt tokens exceed the prompt") }
         if training.batchSize < 1 || training.epochs < 0 { throw fail("batch size must be ≥ 1 and epochs ≥ 0") }
+        try validateBaselineSettings(path: path)
         if let clip {
             if let last = featureLayers.last, last > clip.vision.layers || featureLayers[0] < 1 {
                 throw fail("feature layers \(featureLayers) do not fit a \(clip.vision.layers)-layer vision tower")
@@ -114,6 +125,10 @@ extension MedVMADConfig {
         case medvmad
         /// The public code's behaviour: vision attention output discarded, exact GELU, "object." prompts.
         case medvmadSeed = "medvmad-seed"
+        /// The paper's ablation: learned prompts, no adapters, projected stream features, global image score.
+        case textOnly = "text-only"
+        /// MVFA-AD: 240 px, exact GELU, no input normalisation, fixed prompt ensemble, scale 100, adapters trained.
+        case mvfa
 
         /// The profile's settings for a CLIP config (layer numbers scale to shallower towers).
         public func config(clip: CLIPConfig, className: String = "brain") -> MedVMADConfig {
@@ -138,6 +153,10 @@ extension MedVMADConfig {
                     prompt: PromptSettings(contextLength: 12, deepTokens: 4, depth: min(9, clip.text.layers), normalTemplate: "{}",
                                            abnormalTemplate: "abnormal {}", className: "object", placeholder: "X"),
                     logitScale: 1, smoothingSigma: 4, smoothingTruncate: 4, training: training)
+            case .textOnly:
+                return Self.textOnlyConfig(medvmad: Profile.medvmad.config(clip: clip, className: className))
+            case .mvfa:
+                return Self.mvfaConfig(clip: clip, className: className, featureLayers: features, adapters: adapters)
             }
         }
     }

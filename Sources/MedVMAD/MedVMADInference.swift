@@ -32,7 +32,7 @@ public final class MedVMADInference: @unchecked Sendable {
         self.manifest = manifest
         self.modelDirectory = modelDirectory
         textFeatures = model.textFeatures()
-        preprocessor = CLIPImagePreprocessor(imageSize: model.config.imageSize)
+        preprocessor = model.config.preprocessor
     }
 
     /// Loads a model folder (see `MedVMADModel.load`).

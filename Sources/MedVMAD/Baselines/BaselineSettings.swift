@@ -1,0 +1,76 @@
+import CLIP
+import Raster
+import Tensor
+
+extension MedVMADConfig {
+    /// Where a level's patch features come from.
+    public enum PatchFeatureSource: String, Codable, Sendable {
+        /// The seg / det adapter bottlenecks (E wide), CLS dropped.
+        case adapters
+        /// `ln_post` + projection of the residual stream after the feature layer, CLS dropped (seg = det).
+        case projectedStream = "projected_stream"
+    }
+
+    /// How the image score is made.
+    public enum ImageScoreRule: String, Codable, Sendable {
+        /// Σ levels of the mean over patches of p(abnormal) from the det features.
+        case levelPatchMean = "level_patch_mean"
+        /// p(abnormal) of the global embedding (CLS after the last block → `ln_post` → projection) against the text.
+        case globalEmbedding = "global_embedding"
+    }
+
+    /// The patch feature source in effect.
+    public var patchFeatureSource: PatchFeatureSource { patchFeatures ?? (adapters != nil ? .adapters : .projectedStream) }
+
+    /// The image score rule in effect.
+    public var imageScoreRule: ImageScoreRule { imageScore ?? .levelPatchMean }
+
+    /// Whether the prompts are learned (false for a fixed ensemble).
+    public var learnsPrompts: Bool { promptEnsemble == nil }
+
+    /// The image and mask preprocessing of this model: CLIP mean/std unless `normalizeInput` is false.
+    public var preprocessor: CLIPImagePreprocessor {
+        if normalizeInput ?? true { return CLIPImagePreprocessor(imageSize: imageSize) }
+        let zero = CLIPImagePreprocessor.ChannelValues(red: 0, green: 0, blue: 0), one = CLIPImagePreprocessor.ChannelValues(red: 1, green: 1, blue: 1)
+        return CLIPImagePreprocessor(imageSize: imageSize, mean: zero, std: one)
+    }
+
+    /// Consistency of the baseline settings (called from `validate`).
+    func validateBaselineSettings(path: String) throws {
+        func fail(_ r: String) -> MedVMADError { .invalidConfig(path: path, reason: r) }
+        if patchFeatureSource == .adapters && adapters == nil { throw fail("patch_features 'adapters' needs adapters") }
+        if let e = promptEnsemble {
+            if e.normalStates.isEmpty || e.abnormalStates.isEmpty || e.templates.isEmpty { throw fail("the prompt ensemble needs states and templates") }
+            if !(e.normalStates + e.abnormalStates + e.templates).allSatisfy({ $0.contains("{}") }) { throw fail("every ensemble state and template needs a '{}'") }
+        }
+        // The global score's gradient would reach adapters through every later block; that path is not differentiated.
+        if imageScoreRule == .globalEmbedding && adapters != nil { throw fail("image_score 'global_embedding' is available only without adapters") }
+        if !learnsPrompts && adapters == nil { throw fail("a model with fixed prompts and no adapters has nothing to learn") }
+    }
+
+    /// `text-only`: the medvmad settings without adapters; features are the projected stream and the
+    /// image score comes from the global embedding.
+    static func textOnlyConfig(medvmad: MedVMADConfig) -> MedVMADConfig {
+        var c = medvmad
+        c.profile = Profile.textOnly.rawValue
+        c.adapters = nil
+        c.patchFeatures = .projectedStream
+        c.imageScore = .globalEmbedding
+        return c
+    }
+
+    /// `mvfa`: MVFA-AD's settings (reference-methods §4). The image side is 240/336 of the backbone's
+    /// (240 px on ViT-L/14@336: a 17×17 grid, the position grid resized with antialiased bicubic).
+    static func mvfaConfig(clip: CLIPConfig, className: String, featureLayers: [Int], adapters: AdapterSettings) -> MedVMADConfig {
+        let training = TrainingSettings(learningRate: 1e-4, beta1: 0.5, beta2: 0.999, epsilon: 1e-8, batchSize: 1, epochs: 50, seed: 111,
+                                        focalGamma: 2, focalSmoothing: 1e-5, diceSmoothing: 1, diceOnNormal: false, localWeight: 1)
+        return MedVMADConfig(
+            profile: Profile.mvfa.rawValue, imageSize: clip.vision.imageSize * 240 / 336, featureLayers: featureLayers, visionBlock: .standard,
+            visionActivation: .gelu, textActivation: .gelu, adapters: adapters,
+            prompt: PromptSettings(contextLength: 0, deepTokens: 0, depth: 1, normalTemplate: "{}", abnormalTemplate: "damaged {}",
+                                   className: className, placeholder: "X"),
+            logitScale: 100, smoothingSigma: 0, smoothingTruncate: 4, training: training,
+            positionResize: .bicubicAntialiased, normalizeInput: false, patchFeatures: .adapters, imageScore: .levelPatchMean,
+            promptEnsemble: .mvfa)
+    }
+}
