@@ -154,9 +154,9 @@ extension MedVMADConfig {
                                            abnormalTemplate: "abnormal {}", className: "object", placeholder: "X"),
                     logitScale: 1, smoothingSigma: 4, smoothingTruncate: 4, training: training)
             case .textOnly:
-                return Self.textOnlyConfig(medvmad: Profile.medvmad.config(clip: clip, className: className))
+                return MedVMADConfig.textOnlyConfig(medvmad: Profile.medvmad.config(clip: clip, className: className))
             case .mvfa:
-                return Self.mvfaConfig(clip: clip, className: className, featureLayers: features, adapters: adapters)
+                return MedVMADConfig.mvfaConfig(clip: clip, className: className, featureLayers: features, adapters: adapters)
             }
         }
     }

@@ -20,7 +20,8 @@ public final class MedVMADModel: @unchecked Sendable {
         clip = CLIPModel(weights: weights, config: clipConfig, visionKind: config.visionBlock, visionActivation: config.visionActivation,
                          textActivation: config.textActivation, positionResize: config.positionResize ?? .bicubic)
         prompts = try PromptLearner(text: clip.text, settings: config.prompt, ids: promptIds)
-        fixedTextFeatures = try config.promptEnsemble.map { try $0.textFeatures(text: clip.text, className: config.prompt.className, tokenizer: try CLIPTokenizer()) }
+        let text = clip.text
+        fixedTextFeatures = try config.promptEnsemble.map { try $0.textFeatures(text: text, className: config.prompt.className, tokenizer: try CLIPTokenizer()) }
         self.params = params ?? ParameterSet(config: config, clip: clipConfig)
     }
 
@@ -185,7 +186,7 @@ final class VisionPass {
                 acts[i] = a
             }
             v.blocks[i].forward(x.pointer, batch: b, tokens: t, scratch: scratch, acts: a)
-            if let k = cfg.featureLayers.firstIndex(of: i + 1), adapterSettings == nil {
+            if cfg.featureLayers.contains(i + 1), adapterSettings == nil {
                 // seg = det = ln_post + proj of the patch rows of the stream.
                 let feat = FloatBuffer(count: b * p * e)
                 for bi in 0..<b { v.project(x.pointer + (bi * t + 1) * c, rows: p, into: feat.pointer + bi * p * e) }

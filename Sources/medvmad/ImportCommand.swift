@@ -6,7 +6,7 @@ import MedVMAD
 
 /// `medvmad import`: a checkpoint of the public MedVMAD code → a model folder.
 struct ImportCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "import", abstract: "Import a checkpoint saved by the public MedVMAD code (prompt_learner, seg_adapters, det_adapters) into a model folder.")
+    static let configuration = CommandConfiguration(commandName: "import", abstract: "Import a checkpoint saved by the public MedVMAD or MVFA-AD code (prompt_learner, seg_adapters, det_adapters) into a model folder (MVFA: --profile mvfa).")
 
     @Argument(help: "The .pth checkpoint.") var checkpoint: String
     @Option(help: "The CLIP weights it was trained on.") var clip: String
@@ -26,7 +26,7 @@ struct ImportCommand: ParsableCommand {
         try PublicCheckpointImport.load(path: checkpoint, into: model.params)
         let manifest = ModelManifest(
             formatVersion: ModelManifest.currentFormat, name: (output as NSString).lastPathComponent,
-            description: "Imported from \((checkpoint as NSString).lastPathComponent) (public MedVMAD code layout), profile \(config.profile)",
+            description: "Imported from \((checkpoint as NSString).lastPathComponent) (public \(prof == .mvfa ? "MVFA-AD" : "MedVMAD") code layout), profile \(config.profile)",
             model: config,
             clip: try .init(describing: ckpt),
             provenance: .init(software: "medvmad \(medvmadVersion)", createdAt: ISO8601DateFormatter().string(from: Date()),

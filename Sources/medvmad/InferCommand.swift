@@ -13,6 +13,8 @@ struct InferCommand: ParsableCommand {
     @Option(help: "Organ or object name for the prompts (zero-shot use on another organ).") var className: String?
     @Option(help: "Images per batch.") var batchSize = 8
     @Option(help: "CPU threads for BLAS and elementwise work.") var threads: Int?
+    @Option(help: "MVFA few-shot mode: folder of normal support images (PNG); maps are fused over all inputs.") var fewShotNormals: String?
+    @Option(help: "Support images taken (by file name) from --few-shot-normals.") var shots = 4
     @Argument(help: "PNG files or folders of PNG files.") var inputs: [String]
 
     func run() throws {
@@ -20,6 +22,14 @@ struct InferCommand: ParsableCommand {
         let files = try collect()
         guard !files.isEmpty else { throw ValidationError("no PNG images found in \(inputs.joined(separator: ", "))") }
         let engine = try MedVMADInference.load(modelDirectory: model, className: className)
+        if let fewShotNormals {
+            // Min–max fusion over the set being scored: a first pass over every input.
+            let supports = try MVFAFewShotFusion.supports(directory: fewShotNormals, shots: shots, model: engine.model)
+            let pre = engine.preprocessor
+            engine.fewShot = try MVFAFewShotFusion.measure(memory: try MVFAFewShotMemory(model: engine.model, supports: supports), count: files.count) { i in
+                Tensor.stack([try pre.pixelValues(try PNGFile.read(files[i]))])
+            }
+        }
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         for sub in ["maps", "heatmaps"] { try FileManager.default.createDirectory(atPath: "\(output)/\(sub)", withIntermediateDirectories: true) }
         // Thresholds and the one heat-map scale from the model folder's calibration.json (or the stated defaults).

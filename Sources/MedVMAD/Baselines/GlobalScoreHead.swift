@@ -1,3 +1,4 @@
+import Foundation
 import Tensor
 
 /// The image score from the global embedding: ĝ = g/‖g‖, z = scale·[ĝ·t_n, ĝ·t_a],

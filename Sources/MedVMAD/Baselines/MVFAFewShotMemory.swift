@@ -1,0 +1,209 @@
+import Foundation
+import Raster
+import Tensor
+
+/// MVFA-AD's few-shot mode (reference-methods §4.4): a memory bank of adapter tokens of augmented
+/// normal support images, and the fusion of its distance maps with the zero-shot maps.
+///
+/// Bank per level: the seg bottleneck tokens (CLS included) of 11 views of each support image.
+/// Few-shot map per level: for each test patch, min over the bank of 1 − cos; the G×G map is upsampled
+/// bilinearly (align corners) to S×S and summed over levels.
+public final class MVFAFewShotMemory: @unchecked Sendable {
+    // @unchecked: immutable after init.
+    public let model: MedVMADModel
+    /// Per level: [N, E] unit bank tokens.
+    let banks: [FloatBuffer]
+    public let bankRows: Int
+
+    /// - Parameter supports: preprocessed normal images [K, 3, S, S].
+    public init(model: MedVMADModel, supports: Tensor) throws {
+        guard model.config.patchFeatureSource == .adapters else {
+            throw MedVMADError.unsupported(reason: "the few-shot memory needs adapter features (profile '\(model.config.profile)')")
+        }
+        self.model = model
+        let views = Self.augment(supports)
+        let text = model.textFeatures()
+        var banks: [FloatBuffer] = []
+        var rows = 0
+        // One view at a time: bounded memory for large banks.
+        var perLevel: [[Float]] = Array(repeating: [], count: model.config.featureLayers.count)
+        let n = views.shape[0], plane = views.count / max(n, 1)
+        for i in 0..<n {
+            let one = Tensor(shape: [1] + Array(views.shape.dropFirst()), data: Array(views.data[(i * plane)..<((i + 1) * plane)]))
+            let pass = try VisionPass(model: model, pixels: one, textFeatures: text, training: false)
+            for (k, ad) in pass.adapters.enumerated() { perLevel[k] += ad.mid[0].array }
+        }
+        let e = model.config.adapters!.bottleneck
+        for level in perLevel {
+            rows = level.count / e
+            let unit = FloatBuffer(count: level.count)
+            level.withUnsafeBufferPointer { L2Normalize.forward(out: unit.pointer, norms: nil, inp: $0.baseAddress!, rows: rows, width: e) }
+            banks.append(unit)
+        }
+        self.banks = banks
+        bankRows = rows
+    }
+
+    /// The 11 views of each image of [K, C, H, W] (K·11 images, per image in this order): the original;
+    /// rotations by −π/8, −π/16, π/16, π/8; translations by (±0.1, ±0.1) in normalised coordinates;
+    /// horizontal and vertical flips. Rotations and translations sample bilinearly with reflection at the
+    /// borders (half-pixel convention), as an affine grid with `grid_sample` does.
+    public static func augment(_ images: Tensor) -> Tensor {
+        let k = images.shape[0], c = images.shape[1], h = images.shape[2], w = images.shape[3], plane = h * w
+        var out: [Float] = []
+        out.reserveCapacity(images.count * 11)
+        let affines: [(Double, Double, Double, Double, Double, Double)] =
+            [-Double.pi / 8, -Double.pi / 16, Double.pi / 16, Double.pi / 8].map { (cos($0), -sin($0), 0, sin($0), cos($0), 0) }
+            + [(0.1, 0.1), (-0.1, 0.1), (-0.1, -0.1), (0.1, -0.1)].map { (1, 0, $0.0, 0, 1, $0.1) }
+        for i in 0..<k {
+            let img = Array(images.data[(i * c * plane)..<((i + 1) * c * plane)])
+            out += img
+            for a in affines { out += warp(img, channels: c, height: h, width: w, affine: a) }
+            for ch in 0..<c { for y in 0..<h { for x in 0..<w { out.append(img[ch * plane + y * w + (w - 1 - x)]) } } }
+            for ch in 0..<c { for y in 0..<h { for x in 0..<w { out.append(img[ch * plane + (h - 1 - y) * w + x]) } } }
+        }
+        return Tensor(shape: [k * 11, c, h, w], data: out)
+    }
+
+    /// Bilinear sampling at θ·(x, y, 1) of every output pixel's normalised centre, reflection padding.
+    static func warp(_ img: [Float], channels c: Int, height h: Int, width w: Int, affine t: (Double, Double, Double, Double, Double, Double)) -> [Float] {
+        func reflect(_ v: Double, _ size: Int) -> Double {
+            // Reflect about the borders −0.5 and size − 0.5, then clip into [0, size − 1].
+            let lo = -0.5, span = Double(size)
+            var x = abs(v - lo)
+            let flips = (x / span).rounded(.down)
+            x = x.truncatingRemainder(dividingBy: span)
+            let r = Int(flips) % 2 == 0 ? lo + x : lo + span - x
+            return min(max(r, 0), Double(size - 1))
+        }
+        var out = [Float](repeating: 0, count: c * h * w)
+        for y in 0..<h {
+            for x in 0..<w {
+                let nx = (2 * Double(x) + 1) / Double(w) - 1, ny = (2 * Double(y) + 1) / Double(h) - 1
+                let sx = t.0 * nx + t.1 * ny + t.2, sy = t.3 * nx + t.4 * ny + t.5
+                let ix = reflect(((sx + 1) * Double(w) - 1) / 2, w), iy = reflect(((sy + 1) * Double(h) - 1) / 2, h)
+                let x0 = Int(ix.rounded(.down)), y0 = Int(iy.rounded(.down))
+                let fx = ix - Double(x0), fy = iy - Double(y0)
+                let x1 = min(x0 + 1, w - 1), y1 = min(y0 + 1, h - 1)
+                for ch in 0..<c {
+                    let p = ch * h * w
+                    let v = (1 - fy) * ((1 - fx) * Double(img[p + y0 * w + x0]) + fx * Double(img[p + y0 * w + x1]))
+                        + fy * ((1 - fx) * Double(img[p + y1 * w + x0]) + fx * Double(img[p + y1 * w + x1]))
+                    out[p + y * w + x] = Float(v)
+                }
+            }
+        }
+        return out
+    }
+
+    /// Few-shot maps [B, S, S] for preprocessed pixels [B, 3, S, S]: Σ levels of the upsampled min-distance maps.
+    public func maps(pixels: Tensor) throws -> Tensor {
+        let cfg = model.config, s = cfg.imageSize, s2 = s * s, e = cfg.adapters!.bottleneck
+        let pass = try VisionPass(model: model, pixels: pixels, textFeatures: model.textFeatures(), training: false)
+        let b = pass.batch, t = pass.tokens, p = t - 1, g = s / model.clip.vision.config.patchSize
+        let up = BilinearUpsample(from: (g, g), to: (s, s), alignCorners: true)
+        let out = FloatBuffer(count: b * s2), level = FloatBuffer(count: s2), scratch = FloatBuffer(count: g * s)
+        let unit = FloatBuffer(count: p * e), sims = FloatBuffer(count: p * bankRows), dist = FloatBuffer(count: p)
+        for (k, ad) in pass.adapters.enumerated() {
+            for bi in 0..<b {
+                L2Normalize.forward(out: unit.pointer, norms: nil, inp: ad.mid[0].pointer + (bi * t + 1) * e, rows: p, width: e)
+                BLAS.gemm(transA: false, transB: true, m: p, n: bankRows, k: e, a: unit.pointer, lda: e, b: banks[k].pointer, ldb: e,
+                          c: sims.pointer, ldc: bankRows)
+                for i in 0..<p {
+                    var best = -Float.infinity
+                    let row = sims.pointer + i * bankRows
+                    for j in 0..<bankRows where row[j] > best { best = row[j] }
+                    dist.pointer[i] = 1 - best
+                }
+                up.forward(out: level.pointer, inp: dist.pointer, planes: 1, scratch: scratch.pointer)
+                Elementwise.axpy(out.pointer + bi * s2, level.pointer, alpha: 1, count: s2)
+            }
+        }
+        return out.tensor([b, s, s])
+    }
+
+    /// 0.5·minmax(zero-shot) + 0.5·minmax(few-shot), each min–max over all maps given (the whole test set);
+    /// image score = max of the fused map. A constant set maps to 0.
+    public static func fuse(zeroShot: [[Float]], fewShot: [[Float]]) -> (maps: [[Float]], scores: [Float]) {
+        func range(_ m: [[Float]]) -> (Float, Float) {
+            let lo = m.map { $0.min() ?? 0 }.min() ?? 0, hi = m.map { $0.max() ?? 0 }.max() ?? 0
+            return (lo, hi - lo)
+        }
+        let (z0, zr) = range(zeroShot), (f0, fr) = range(fewShot)
+        let maps = zip(zeroShot, fewShot).map { z, f in
+            zip(z, f).map { 0.5 * (zr > 0 ? ($0 - z0) / zr : 0) + 0.5 * (fr > 0 ? ($1 - f0) / fr : 0) }
+        }
+        return (maps, maps.map { $0.max() ?? 0 })
+    }
+}
+
+/// Few-shot scoring of a test set: the memory, and the min–max ranges of the zero-shot and few-shot
+/// maps over the whole set (found by a first pass), so that each image's fused map can be made alone.
+public struct MVFAFewShotFusion: @unchecked Sendable {
+    // @unchecked: holds the immutable memory.
+    public let memory: MVFAFewShotMemory
+    /// (minimum, maximum) over the test set.
+    public let zeroShotRange: (Float, Float)
+    public let fewShotRange: (Float, Float)
+
+    public init(memory: MVFAFewShotMemory, zeroShotRange: (Float, Float), fewShotRange: (Float, Float)) {
+        self.memory = memory
+        self.zeroShotRange = zeroShotRange
+        self.fewShotRange = fewShotRange
+    }
+
+    /// Runs the first pass over `count` batches (`batch(i)`: preprocessed [B, 3, S, S] pixels; together the whole test set).
+    public static func measure(memory: MVFAFewShotMemory, count: Int, batch: (Int) throws -> Tensor) throws -> MVFAFewShotFusion {
+        var z = (Float.infinity, -Float.infinity), f = (Float.infinity, -Float.infinity)
+        let text = memory.model.textFeatures()
+        for i in 0..<count {
+            let pixels = try batch(i)
+            let zero = try memory.model.forward(pixels: pixels, textFeatures: text).anomalyMaps.data
+            let few = try memory.maps(pixels: pixels).data
+            z = (min(z.0, zero.min() ?? z.0), max(z.1, zero.max() ?? z.1))
+            f = (min(f.0, few.min() ?? f.0), max(f.1, few.max() ?? f.1))
+        }
+        return MVFAFewShotFusion(memory: memory, zeroShotRange: z, fewShotRange: f)
+    }
+
+    /// Fused maps [B·S·S] (0.5·minmax(zero-shot) + 0.5·minmax(few-shot), values in [0, 1]) and scores (map maxima).
+    public func fuse(pixels: Tensor, zeroShotMaps: Tensor) throws -> (maps: [Float], scores: [Float]) {
+        let few = try memory.maps(pixels: pixels).data, zero = zeroShotMaps.data
+        let zr = zeroShotRange.1 - zeroShotRange.0, fr = fewShotRange.1 - fewShotRange.0
+        let maps = zip(zero, few).map { 0.5 * (zr > 0 ? ($0 - zeroShotRange.0) / zr : 0) + 0.5 * (fr > 0 ? ($1 - fewShotRange.0) / fr : 0) }
+        let plane = memory.model.config.imageSize * memory.model.config.imageSize
+        let scores = stride(from: 0, to: maps.count, by: plane).map { maps[$0..<($0 + plane)].max() ?? 0 }
+        return (maps, scores)
+    }
+}
+
+extension MVFAFewShotFusion {
+    /// The first `shots` PNG images (by file name) of `directory`, preprocessed for `model` ([K, 3, S, S]).
+    public static func supports(directory: String, shots: Int, model: MedVMADModel) throws -> Tensor {
+        guard shots >= 1 else { throw MedVMADError.invalidInput(reason: "the few-shot mode needs at least one support image") }
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
+            throw MedVMADError.invalidData(path: directory, reason: "few-shot normal images: cannot read the folder")
+        }
+        let files = names.filter { $0.lowercased().hasSuffix(".png") }.sorted().prefix(shots)
+        guard files.count == shots else {
+            throw MedVMADError.invalidData(path: directory, reason: "\(shots) normal support images asked for, \(files.count) PNG images found")
+        }
+        let pre = model.config.preprocessor
+        return Tensor.stack(try files.map { name in
+            let path = (directory as NSString).appendingPathComponent(name)
+            do { return try pre.pixelValues(try PNGFile.read(path)) } catch {
+                throw MedVMADError.invalidData(path: path, reason: "few-shot support image: \(error)")
+            }
+        })
+    }
+
+    /// Builds the few-shot scoring of `model` for the images of `dataset` (first pass over the set for the ranges).
+    public static func prepare(model: MedVMADModel, normalsDirectory: String, shots: Int, dataset: BMADDataset, batchSize: Int) throws -> MVFAFewShotFusion {
+        let memory = try MVFAFewShotMemory(model: model, supports: try supports(directory: normalsDirectory, shots: shots, model: model))
+        let pre = model.config.preprocessor, items = dataset.items, step = max(1, batchSize)
+        // Batches are read as they are scored: the set need not fit in memory.
+        return try measure(memory: memory, count: (items.count + step - 1) / step) { i in
+            Tensor.stack(try items[(i * step)..<min((i + 1) * step, items.count)].map { try BMADDataset.sample($0, preprocessor: pre).pixels })
+        }
+    }
+}
