@@ -21,7 +21,7 @@ public final class MedVMADModel: @unchecked Sendable {
                          textActivation: config.textActivation, positionResize: config.positionResize ?? .bicubic)
         prompts = try PromptLearner(text: clip.text, settings: config.prompt, ids: promptIds)
         let text = clip.text
-        fixedTextFeatures = try config.promptEnsemble.map { try $0.textFeatures(text: text, className: config.prompt.className, tokenizer: try CLIPTokenizer()) }
+        fixedTextFeatures = try config.promptEnsemble.map { try $0.textFeatures(text: text, positions: weights.text.positionEmbedding, className: config.prompt.className, tokenizer: try CLIPTokenizer()) }
         self.params = params ?? ParameterSet(config: config, clip: clipConfig)
     }
 

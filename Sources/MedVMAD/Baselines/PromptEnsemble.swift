@@ -45,9 +45,16 @@ public struct PromptEnsemble: Codable, Sendable, Equatable {
         }
     }
 
-    /// Unit text features [2, E] (normal, abnormal) from `text`.
-    public func textFeatures(text: TextTower, className: String, tokenizer: CLIPTokenizer) throws -> Tensor {
-        let e = text.projectionDim
+    /// Unit text features [2, E] (normal, abnormal) from `text`, whose positional embedding is `positions` [L, C].
+    ///
+    /// The text tower is causal and pools at EOT, so rows after the last EOT of a chunk cannot change the
+    /// result: each chunk runs on its first max(EOT) + 1 positions only (exact, and several times cheaper
+    /// than the full context for these short sentences).
+    public func textFeatures(text: TextTower, positions: Tensor, className: String, tokenizer: CLIPTokenizer) throws -> Tensor {
+        let e = text.projectionDim, c = text.width, cfg = text.config
+        guard positions.count == text.contextLength * c else {
+            throw MedVMADError.invalidInput(reason: "positional embedding has \(positions.count) values, expected \(text.contextLength)×\(c)")
+        }
         var out = [Float](repeating: 0, count: 2 * e)
         for (cls, list) in sentences(className: className).enumerated() {
             var mean = [Double](repeating: 0, count: e)
@@ -55,11 +62,26 @@ public struct PromptEnsemble: Codable, Sendable, Equatable {
             for start in stride(from: 0, to: list.count, by: templates.count) {
                 let chunk = Array(list[start..<min(start + templates.count, list.count)])
                 let ids = try tokenizer.tokenize(chunk, contextLength: text.contextLength).map { $0.map(Int.init) }
-                let emb = try text.forward(ids: ids).textEmbeds.data
-                for r in 0..<chunk.count {
-                    let row = emb[(r * e)..<((r + 1) * e)]
-                    let norm = row.reduce(0) { $0 + Double($1) * Double($1) }.squareRoot()
-                    for (k, v) in row.enumerated() { mean[k] += Double(v) / norm }
+                let eots = ids.map { seq in seq.indices.max { seq[$0] < seq[$1] }! }
+                let n = ids.count, l = eots.max()! + 1
+                let x = FloatBuffer(count: n * l * c)
+                for (r, seq) in ids.enumerated() {
+                    let emb = try text.tokenEmbeddings(Array(seq[0..<l]))
+                    for i in 0..<(l * c) { x.pointer[r * l * c + i] = emb.data[i] + positions.data[i] }
+                }
+                let scratch = BlockScratch(batch: n, tokens: l, width: c, heads: cfg.heads, mlpWidth: cfg.mlpWidth, backward: false)
+                for block in text.blocks { block.forward(x.pointer, batch: n, tokens: l, scratch: scratch, acts: nil) }
+                let pooled = FloatBuffer(count: n * c), projected = FloatBuffer(count: n * e)
+                for r in 0..<n { (pooled.pointer + r * c).update(from: x.pointer + (r * l + eots[r]) * c, count: c) }
+                LayerNorm.forward(out: pooled.pointer, mean: nil, rstd: nil, inp: pooled.pointer, weight: text.finalNormWeight.pointer,
+                                  bias: text.finalNormBias.pointer, rows: n, width: c, eps: cfg.layerNormEps)
+                Linear.forward(out: projected.pointer, inp: pooled.pointer, weight: text.projection.pointer, bias: nil, rows: n, inFeatures: c, outFeatures: e)
+                for r in 0..<n {
+                    let row = projected.pointer + r * e
+                    var norm = 0.0
+                    for k in 0..<e { norm += Double(row[k]) * Double(row[k]) }
+                    norm = norm.squareRoot()
+                    for k in 0..<e { mean[k] += Double(row[k]) / norm }
                 }
             }
             let norm = mean.reduce(0) { $0 + $1 * $1 }.squareRoot()
