@@ -20,7 +20,10 @@ final class MVFATextOnlyEvalTests: XCTestCase {
     }
 
     func testTrainAndEvaluateBothBaselines() throws {
-        let root = try SyntheticBMAD.makeStandard()
+        // A smaller training split than the standard set: mvfa trains with batch 1.
+        let root = NSTemporaryDirectory() + "medvmad-baselines-\(UUID().uuidString.prefix(8))"
+        try SyntheticBMAD.write(root: root, split: "train", normal: 4, abnormal: 4, seed: 1)
+        try SyntheticBMAD.write(root: root, split: "test", normal: 6, abnormal: 6, seed: 2)
         defer { try? FileManager.default.removeItem(atPath: root) }
         let clip = try TinyTraining.checkpoint()
         var dirs: [String] = []
