@@ -14,6 +14,7 @@ struct ImportCommand: ParsableCommand {
     @Option(help: "Profile whose settings the checkpoint follows.") var profile = "medvmad-seed"
     @Option(help: "Organ or object name in the prompts.") var className: String?
     @Option(help: "Architecture for CLIP files without a config.json.") var preset: String?
+    @Option(help: "Comma-separated feature layers, when the checkpoint's differ from the profile's (e.g. 6,12,18,24).") var featureLayers: String?
 
     func run() throws {
         guard let prof = MedVMADConfig.Profile(rawValue: profile) else { throw ValidationError("unknown profile '\(profile)'") }
@@ -21,6 +22,11 @@ struct ImportCommand: ParsableCommand {
         let ckpt = try CLIPCheckpoint.load(path: clip, preset: presetValue)
         var config = prof.config(clip: ckpt.config)
         if let className { config.prompt.className = className }
+        if let featureLayers {
+            let layers = featureLayers.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard !layers.isEmpty else { throw ValidationError("--feature-layers: give layer numbers such as 6,12,18,24") }
+            config.featureLayers = layers
+        }
         let ids = try MedVMADModel.promptIds(for: config.prompt, contextLength: ckpt.config.text.contextLength, tokenizer: try CLIPTokenizer())
         let model = try MedVMADModel(config: config, clipWeights: ckpt.weights, clipConfig: ckpt.config, promptIds: ids)
         try PublicCheckpointImport.load(path: checkpoint, into: model.params)
