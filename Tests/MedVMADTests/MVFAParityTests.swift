@@ -169,6 +169,28 @@ final class MVFAParityTests: XCTestCase {
         }
     }
 
+    /// Few-shot mode against the reference: augmented views (PyTorch `affine_grid` + `grid_sample` with
+    /// reflection), memory-bank distance maps, and the min–max fusion over the fixture's images.
+    func testFewShotMatchesReference() throws {
+        for c in try Self.cases() {
+            let f = c.file
+            guard f.names.contains("fewshot.maps") else { throw XCTSkip("\(c.name) has no few-shot reference") }
+            let support = try f.tensor("fewshot.support"), pixels = try f.tensor("inputs.pixel_values")
+            // Bilinear sampling of values in [0, 1.4]: float32 rounding of the sampling weights only.
+            assertClose(MVFAFewShotMemory.augment(support), try f.tensor("fewshot.views"), "\(c.name) augmented views", atol: 1e-5)
+            let memory = try MVFAFewShotMemory(model: c.model, supports: support)
+            // Distances 1 − cos from float32 unit vectors, summed over levels: 1e-4 as for the maps.
+            assertClose(try memory.maps(pixels: pixels), try f.tensor("fewshot.maps"), "\(c.name) few-shot maps", atol: 1e-4)
+            let fusion = try MVFAFewShotFusion.measure(memory: memory, count: 1) { _ in pixels }
+            let zero = try c.model.forward(pixels: pixels, textFeatures: c.model.textFeatures()).anomalyMaps
+            let fused = try fusion.fuse(pixels: pixels, zeroShotMaps: zero)
+            let expected = try f.tensor("fewshot.fused_maps")
+            // Min–max rescaling divides by the ranges (≳ 0.1 here): 1e-3 covers the maps' 1e-4.
+            assertClose(Tensor(shape: expected.shape, data: fused.maps), expected, "\(c.name) fused maps", atol: 1e-3)
+            assertClose(Tensor(shape: [fused.scores.count], data: fused.scores), try f.tensor("fewshot.scores"), "\(c.name) few-shot scores", atol: 1e-3)
+        }
+    }
+
     /// MVFA's `{"seg_adapters", "det_adapters"}` checkpoint layout imports to the reference adapters.
     func testPublicLayoutImports() throws {
         var checked = 0

@@ -107,7 +107,7 @@ def positions(grid, antialias):
     rows = F.interpolate(rows, size=(grid, grid), mode="bicubic", antialias=antialias, align_corners=False)
     return torch.cat([pos[:1], rows.reshape(Dv, grid * grid).t()], 0)
 
-def vision_stream(pix, act, pos, adapters=None):
+def vision_stream(pix, act, pos, adapters=None, keep_cls=False):
     """Residual stream of the vision tower; with adapters, the residual mix at FEATURES and the bottlenecks."""
     B = pix.shape[0]; grid = pix.shape[-1] // P
     x = F.conv2d(pix, W["vision_model.embeddings.patch_embedding.weight"], stride=P).flatten(2).transpose(1, 2)
@@ -184,6 +184,36 @@ def save(ref, meta, name):
               os.path.join(outdir, name), metadata=meta)
 
 # ---------------------------------------------------------------- mvfa
+def augment(img):
+    """MVFA's 11 views of each image: original, 4 rotations, 4 translations (affine grid + bilinear sampling,
+    reflection padding, half-pixel), horizontal and vertical flip."""
+    views = [img]
+    thetas = [[[math.cos(a), -math.sin(a), 0.0], [math.sin(a), math.cos(a), 0.0]] for a in (-math.pi / 8, -math.pi / 16, math.pi / 16, math.pi / 8)]
+    thetas += [[[1.0, 0.0, a], [0.0, 1.0, b]] for a, b in ((0.1, 0.1), (-0.1, 0.1), (-0.1, -0.1), (0.1, -0.1))]
+    for t in thetas:
+        grid = F.affine_grid(torch.tensor([t]).expand(img.shape[0], 2, 3), list(img.shape), align_corners=False)
+        views.append(F.grid_sample(img, grid, mode="bilinear", padding_mode="reflection", align_corners=False))
+    views += [img.flip(-1), img.flip(-2)]
+    return torch.stack(views, 1).reshape(-1, *img.shape[1:])                      # per image, its 11 views
+
+def few_shot(ref, params, pix, pos, zero_map, size, grid):
+    """Few-shot mode with image 1 (normal) as the only support: bank of seg tokens (CLS included) of its 11 views,
+    min over the bank of 1 − cos per test patch, bilinear-AC upsampling, Σ levels; 0.5/0.5 min–max fusion over the set."""
+    with torch.no_grad():
+        support = pix[1:2]
+        views = augment(support)
+        _, bank, _ = vision_stream(views, gelu, pos, params, keep_cls=True)
+        _, seg, _ = vision_stream(pix, gelu, pos, params)
+        maps = 0
+        for k in range(len(FEATURES)):
+            b = unit(bank[k].reshape(-1, E))
+            d = (1 - unit(seg[k]) @ b.t()).min(-1).values                         # [B, N]
+            maps = maps + F.interpolate(d.reshape(-1, 1, grid, grid), size=(size, size), mode="bilinear", align_corners=True)[:, 0]
+        mm = lambda m: (m - m.min()) / (m.max() - m.min())
+        fused = 0.5 * mm(zero_map) + 0.5 * mm(maps)
+    ref["fewshot.support"] = support; ref["fewshot.views"] = views; ref["fewshot.maps"] = maps
+    ref["fewshot.fused_maps"] = fused; ref["fewshot.scores"] = fused.flatten(1).max(-1).values
+
 def make_mvfa():
     gen = torch.Generator().manual_seed(2024)
     # 44 px: grid 3 from the native 4 (shrinking, so the antialiased kernel is stretched), 2 px past the last patch ignored.
@@ -243,6 +273,7 @@ def make_mvfa():
     torch.save(layout, os.path.join(outdir, "mvfa-layout.pth"))
     out, parts = run(params)
     ref["outputs.text_features"] = text
+    few_shot(ref, params, pix, pos, out["anomaly_map"].detach(), size, grid)
     for k, v in out.items(): ref["outputs." + k] = v
     for k, v in parts.items(): ref["outputs." + k] = v.reshape(())
     parts["loss.total"].backward()
