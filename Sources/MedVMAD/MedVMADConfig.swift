@@ -31,6 +31,8 @@ public struct MedVMADConfig: Codable, Sendable, Equatable {
     public var positionResize: PositionEmbeddingResize?
     /// Whether pixels are normalised with CLIP's mean and std (nil: true).
     public var normalizeInput: Bool?
+    /// Mask resampling filter, "nearest" / "bilinear" / "bicubic" (nil: bilinear).
+    public var maskFilter: String?
     /// Where patch features come from (nil: adapter bottlenecks when the model has adapters, else the projected stream).
     public var patchFeatures: PatchFeatureSource?
     /// How the image score is made (nil: Σ levels mean-patch p(abnormal) from det features).

@@ -45,6 +45,11 @@ final class MVFATextOnlyEvalTests: XCTestCase {
         XCTAssertEqual(models[0].model.config.promptEnsemble, .mvfa, "the ensemble survives medvmad.json")
         XCTAssertEqual(models[0].model.config.positionResize, .bicubicAntialiased)
         XCTAssertEqual(models[1].model.config.imageScoreRule, .globalEmbedding)
+        // MVFA's loader: no mean/std, nearest masks; text-only keeps CLIP's preprocessing.
+        XCTAssertEqual(models[0].preprocessor.mean.red, 0)
+        XCTAssertEqual(models[0].preprocessor.std.blue, 1)
+        XCTAssertEqual(models[0].preprocessor.maskFilter, .nearest)
+        XCTAssertEqual(models[1].preprocessor, CLIPImagePreprocessor(imageSize: models[1].imageSize))
         let dataset = try BMADDataset.load(root: root, split: "test")
         let out = "\(root)/report"
         let report = try Evaluator(dataset: dataset, options: .init(batchSize: 5)).run(models: models, outputDirectory: out)

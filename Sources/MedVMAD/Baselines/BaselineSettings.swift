@@ -28,16 +28,24 @@ extension MedVMADConfig {
     /// Whether the prompts are learned (false for a fixed ensemble).
     public var learnsPrompts: Bool { promptEnsemble == nil }
 
-    /// The image and mask preprocessing of this model: CLIP mean/std unless `normalizeInput` is false.
+    /// The image and mask preprocessing of this model: CLIP mean/std unless `normalizeInput` is false;
+    /// masks resized with `maskFilter` (bilinear by default).
     public var preprocessor: CLIPImagePreprocessor {
-        if normalizeInput ?? true { return CLIPImagePreprocessor(imageSize: imageSize) }
-        let zero = CLIPImagePreprocessor.ChannelValues(red: 0, green: 0, blue: 0), one = CLIPImagePreprocessor.ChannelValues(red: 1, green: 1, blue: 1)
-        return CLIPImagePreprocessor(imageSize: imageSize, mean: zero, std: one)
+        var p = CLIPImagePreprocessor(imageSize: imageSize)
+        if !(normalizeInput ?? true) {
+            p.mean = .init(red: 0, green: 0, blue: 0)
+            p.std = .init(red: 1, green: 1, blue: 1)
+        }
+        if let f = maskFilter.flatMap(ResampleFilter.init(rawValue:)) { p.maskFilter = f }
+        return p
     }
 
     /// Consistency of the baseline settings (called from `validate`).
     func validateBaselineSettings(path: String) throws {
         func fail(_ r: String) -> MedVMADError { .invalidConfig(path: path, reason: r) }
+        if let f = maskFilter, ResampleFilter(rawValue: f) == nil {
+            throw fail("mask_filter '\(f)' is not one of \(ResampleFilter.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
         if patchFeatureSource == .adapters && adapters == nil { throw fail("patch_features 'adapters' needs adapters") }
         if let e = promptEnsemble {
             if e.normalStates.isEmpty || e.abnormalStates.isEmpty || e.templates.isEmpty { throw fail("the prompt ensemble needs states and templates") }
@@ -59,7 +67,7 @@ extension MedVMADConfig {
         return c
     }
 
-    /// `mvfa`: MVFA-AD's settings (reference-methods §4). The image side is 240/336 of the backbone's
+    /// `mvfa`: MVFA-AD's settings (reference-methods §4; masks resized with nearest as its loader does). The image side is 240/336 of the backbone's
     /// (240 px on ViT-L/14@336: a 17×17 grid, the position grid resized with antialiased bicubic).
     static func mvfaConfig(clip: CLIPConfig, className: String, featureLayers: [Int], adapters: AdapterSettings) -> MedVMADConfig {
         let training = TrainingSettings(learningRate: 1e-4, beta1: 0.5, beta2: 0.999, epsilon: 1e-8, batchSize: 1, epochs: 50, seed: 111,
@@ -70,7 +78,7 @@ extension MedVMADConfig {
             prompt: PromptSettings(contextLength: 0, deepTokens: 0, depth: 1, normalTemplate: "{}", abnormalTemplate: "damaged {}",
                                    className: className, placeholder: "X"),
             logitScale: 100, smoothingSigma: 0, smoothingTruncate: 4, training: training,
-            positionResize: .bicubicAntialiased, normalizeInput: false, patchFeatures: .adapters, imageScore: .levelPatchMean,
+            positionResize: .bicubicAntialiased, normalizeInput: false, maskFilter: ResampleFilter.nearest.rawValue, patchFeatures: .adapters, imageScore: .levelPatchMean,
             promptEnsemble: .mvfa)
     }
 }
