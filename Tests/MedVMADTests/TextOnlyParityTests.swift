@@ -165,3 +165,35 @@ final class TextOnlyParityTests: XCTestCase {
         }
     }
 }
+
+/// The baseline settings in `medvmad.json`: absent from older files, round-tripped, and checked.
+final class TextOnlyConfigTests: XCTestCase {
+    func testBaselineFieldsAreOptionalAndChecked() throws {
+        let clip = try TinyTraining.checkpoint().config
+        let medvmad = MedVMADConfig.Profile.medvmad.config(clip: clip)
+        // A medvmad config writes none of the new keys, so files written before them read back unchanged.
+        let json = String(decoding: try ModelManifest.encoder.encode(medvmad), as: UTF8.self)
+        for key in ["position_resize", "normalize_input", "mask_filter", "patch_features", "image_score", "prompt_ensemble"] {
+            XCTAssertFalse(json.contains(key), key)
+        }
+        XCTAssertEqual(medvmad.patchFeatureSource, .adapters)
+        XCTAssertEqual(medvmad.imageScoreRule, .levelPatchMean)
+        for profile in [MedVMADConfig.Profile.mvfa, .textOnly] {
+            let c = profile.config(clip: clip)
+            XCTAssertEqual(try ModelManifest.decoder.decode(MedVMADConfig.self, from: try ModelManifest.encoder.encode(c)), c, profile.rawValue)
+            XCTAssertNoThrow(try c.validate(path: "x.json", clip: clip), profile.rawValue)
+        }
+        func rejects(_ edit: (inout MedVMADConfig) -> Void, _ phrase: String) {
+            var c = MedVMADConfig.Profile.textOnly.config(clip: clip)
+            edit(&c)
+            XCTAssertThrowsError(try c.validate(path: "bad.json", clip: clip)) { e in
+                XCTAssertTrue("\(e)".contains("bad.json") && "\(e)".contains(phrase), "\(e)")
+            }
+        }
+        rejects({ $0.promptEnsemble = .mvfa }, "nothing to learn")
+        rejects({ $0.maskFilter = "lanczos" }, "mask_filter")
+        rejects({ $0.patchFeatures = .adapters }, "needs adapters")
+        rejects({ $0.adapters = MedVMADConfig.Profile.medvmad.config(clip: clip).adapters }, "global_embedding")
+        rejects({ $0.promptEnsemble = PromptEnsemble(normalStates: ["fine"], abnormalStates: ["{} bad"], templates: ["{}"]) ; $0.adapters = MedVMADConfig.Profile.medvmad.config(clip: clip).adapters; $0.imageScore = nil }, "'{}'")
+    }
+}
