@@ -1,9 +1,13 @@
+import Tensor
+
 /// Resizes the grid rows of a positional embedding to another grid size; the CLS row is kept.
 public enum PositionEmbeddingResize: String, Codable, Sendable {
     /// PyTorch bicubic, a = −0.75, align_corners = False, no antialias (transformers' `interpolate_pos_encoding`).
     case bicubic
     /// PyTorch bilinear, align_corners = False (half-pixel), no antialias.
     case bilinear
+    /// PyTorch bicubic with antialias = True (PIL kernel a = −0.5, support stretched when shrinking), align_corners = False.
+    case bicubicAntialiased = "bicubic_antialiased"
 
     /// - Parameters:
     ///   - embedding: [1 + g0², C], CLS first.
@@ -13,6 +17,13 @@ public enum PositionEmbeddingResize: String, Codable, Sendable {
         if g == g0 { return embedding }
         var out = [Float](repeating: 0, count: (1 + g * g) * c)
         for i in 0..<c { out[i] = embedding[i] }
+        if self == .bicubicAntialiased {
+            let resize = AntialiasedBicubicResize(from: g0, to: g)
+            embedding.withUnsafeBufferPointer { src in
+                out.withUnsafeMutableBufferPointer { dst in resize.forward(out: dst.baseAddress! + c, inp: src.baseAddress! + c, channels: c) }
+            }
+            return out
+        }
         let scale = Double(g0) / Double(g)
         // Per output coordinate: source taps and weights (same along both axes).
         var taps: [[(Int, Double)]] = []
@@ -27,6 +38,8 @@ public enum PositionEmbeddingResize: String, Codable, Sendable {
                 func far(_ x: Double) -> Double { ((a * x - 5 * a) * x + 8 * a) * x - 4 * a }
                 let w = [far(tt + 1), near(tt), near(1 - tt), far(2 - tt)]
                 taps.append((0..<4).map { k in (min(max(Int(f) - 1 + k, 0), g0 - 1), w[k]) })
+            case .bicubicAntialiased:
+                break
             case .bilinear:
                 let s = max(src, 0)
                 let i0 = min(Int(s), g0 - 1)

@@ -14,6 +14,9 @@ extension MedVMADConfig {
     public enum ImageScoreRule: String, Codable, Sendable {
         /// Σ levels of the mean over patches of p(abnormal) from the det features (MedVMAD).
         case meanPatchProbability = "mean_patch_probability"
+        /// p(abnormal) of the global embedding (CLS after the last block → `ln_post` → projection) against
+        /// the text (the text-only ablation).
+        case globalEmbedding = "global_embedding"
         /// softmax(scale · cos(g, t))[abnormal] with g = final CLS of the original stream `@ proj`, without
         /// `ln_post` (AnomalyCLIP's global embedding).
         case globalClassTokenWithoutNorm = "global_cls_without_ln_post"
@@ -71,6 +74,8 @@ extension MedVMADConfig {
             if effectiveImageScoreRule != .globalClassTokenWithoutNorm || effectiveImageLoss != .crossEntropyGlobal {
                 throw fail("a DPAM model scores images from the global CLS: set image_score_rule global_cls_without_ln_post and image_loss cross_entropy_global")
             }
+        } else if effectiveImageScoreRule == .globalClassTokenWithoutNorm {
+            throw fail("image_score_rule global_cls_without_ln_post needs the DPAM dual-path vision (dpam_from_layer)")
         } else if adapters != nil {
             if effectiveMapRule != .upsampleLogitsAlignCorners || effectiveImageScoreRule != .meanPatchProbability || effectiveImageLoss != .bceWithLogitsPerLevel {
                 throw fail("models with adapters support map_rule upsample_logits_align_corners, image_score_rule mean_patch_probability and image_loss bce_with_logits_per_level only")

@@ -35,6 +35,14 @@ public struct MedVMADConfig: Codable, Sendable, Equatable {
     public var mapRule: MapRule?
     /// Where the image score comes from (nil: `.meanPatchProbability`).
     public var imageScoreRule: ImageScoreRule?
+    /// Whether pixels are normalised with CLIP's mean and std (nil: true).
+    public var normalizeInput: Bool?
+    /// Mask resampling filter, "nearest" / "bilinear" / "bicubic" (nil: bilinear).
+    public var maskFilter: String?
+    /// Where patch features come from (nil: adapter bottlenecks when the model has adapters, else the projected stream).
+    public var patchFeatures: PatchFeatureSource?
+    /// A fixed prompt ensemble used instead of learned prompts (nil: learned prompts).
+    public var promptEnsemble: PromptEnsemble?
 
     public struct AdapterSettings: Codable, Sendable, Equatable {
         /// Bottleneck width (the joint embedding width E, so features compare with text directly).
@@ -105,6 +113,7 @@ public struct MedVMADConfig: Codable, Sendable, Equatable {
         if prompt.depth > 1 && prompt.deepTokens > prompt.contextLength + 1 { throw fail("deep prompt tokens exceed the prompt") }
         if training.batchSize < 1 || training.epochs < 0 { throw fail("batch size must be ≥ 1 and epochs ≥ 0") }
         try validateScoringRules(path: path, clip: clip)
+        try validateBaselineSettings(path: path)
         if let clip {
             if let last = featureLayers.last, last > clip.vision.layers || featureLayers[0] < 1 {
                 throw fail("feature layers \(featureLayers) do not fit a \(clip.vision.layers)-layer vision tower")
@@ -127,6 +136,10 @@ extension MedVMADConfig {
         case medvmadSeed = "medvmad-seed"
         /// The AnomalyCLIP baseline: DPAM v-v path, learned object-agnostic prompts, no adapters.
         case anomalyclip
+        /// The paper's ablation: learned prompts, no adapters, projected stream features, global image score.
+        case textOnly = "text-only"
+        /// MVFA-AD: 240 px, exact GELU, no input normalisation, fixed prompt ensemble, scale 100, adapters trained.
+        case mvfa
 
         /// The profile's settings for a CLIP config (layer numbers scale to shallower towers).
         public func config(clip: CLIPConfig, className: String = "brain") -> MedVMADConfig {
@@ -153,6 +166,10 @@ extension MedVMADConfig {
                     logitScale: 1, smoothingSigma: 4, smoothingTruncate: 4, training: training)
             case .anomalyclip:
                 return MedVMADConfig.anomalyCLIP(clip: clip)
+            case .textOnly:
+                return MedVMADConfig.textOnlyConfig(medvmad: Profile.medvmad.config(clip: clip, className: className))
+            case .mvfa:
+                return MedVMADConfig.mvfaConfig(clip: clip, className: className, featureLayers: features, adapters: adapters)
             }
         }
     }

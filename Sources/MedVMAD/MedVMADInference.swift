@@ -11,6 +11,8 @@ public final class MedVMADInference: @unchecked Sendable {
     public let modelDirectory: String
     public let textFeatures: Tensor
     public let preprocessor: CLIPImagePreprocessor
+    /// MVFA few-shot scoring; when set, maps and scores are the fused ones (set before scoring starts).
+    public var fewShot: MVFAFewShotFusion?
 
     /// One slice's result at the model's resolution.
     public struct SliceResult: Sendable {
@@ -32,7 +34,7 @@ public final class MedVMADInference: @unchecked Sendable {
         self.manifest = manifest
         self.modelDirectory = modelDirectory
         textFeatures = model.textFeatures()
-        preprocessor = CLIPImagePreprocessor(imageSize: model.config.imageSize)
+        preprocessor = model.config.preprocessor
     }
 
     /// Loads a model folder (see `MedVMADModel.load`).
@@ -48,6 +50,10 @@ public final class MedVMADInference: @unchecked Sendable {
     public func infer(pixels: Tensor, interrupt: () throws -> Void = {}) throws -> [SliceResult] {
         let out = try model.forward(pixels: pixels, textFeatures: textFeatures, interrupt: interrupt)
         let s = imageSize, b = pixels.shape[0]
+        if let fewShot {
+            let fused = try fewShot.fuse(pixels: pixels, zeroShotMaps: out.anomalyMaps)
+            return (0..<b).map { i in SliceResult(map: Array(fused.maps[(i * s * s)..<((i + 1) * s * s)]), size: s, score: fused.scores[i]) }
+        }
         return (0..<b).map { i in SliceResult(map: Array(out.anomalyMaps.data[(i * s * s)..<((i + 1) * s * s)]), size: s, score: out.imageScores[i]) }
     }
 
@@ -65,5 +71,5 @@ public final class MedVMADInference: @unchecked Sendable {
     }
 
     /// The number of levels summed into a map (its largest possible value).
-    public var mapMaximum: Float { Float(model.config.featureLayers.count) }
+    public var mapMaximum: Float { fewShot == nil ? Float(model.config.featureLayers.count) : 1 }
 }

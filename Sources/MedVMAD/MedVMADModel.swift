@@ -10,17 +10,20 @@ public final class MedVMADModel: @unchecked Sendable {
     public let params: ParameterSet
     /// Activation buffers reused from one training step to the next.
     let trainingWorkspaces = TrainingWorkspacePool()
+    /// Text features of a fixed prompt ensemble (nil when the prompts are learned).
+    public let fixedTextFeatures: Tensor?
 
     /// - Parameters:
     ///   - weights, clipConfig: the frozen backbone (built here with the profile's block variant and activations).
     ///   - promptIds: token ids of `config.prompt.texts` (normal, abnormal), each of the text context length.
     public init(config: MedVMADConfig, clipWeights weights: CLIPWeights, clipConfig: CLIPConfig, promptIds: [[Int]], params: ParameterSet? = nil) throws {
         try config.validate(path: "medvmad.json", clip: clipConfig)
-        guard config.adapters != nil || config.usesDualPathVision else { throw MedVMADError.unsupported(reason: "profile '\(config.profile)' without adapters is not available yet") }
         self.config = config
         clip = CLIPModel(weights: weights, config: clipConfig, visionKind: config.visionBlock, visionActivation: config.visionActivation,
                          textActivation: config.textActivation, positionResize: config.positionResize ?? .bicubic)
         prompts = try PromptLearner(text: clip.text, settings: config.prompt, ids: promptIds)
+        let text = clip.text
+        fixedTextFeatures = try config.promptEnsemble.map { try $0.textFeatures(text: text, positions: weights.text.positionEmbedding, className: config.prompt.className, tokenizer: try CLIPTokenizer()) }
         self.params = params ?? ParameterSet(config: config, clip: clipConfig)
     }
 
@@ -28,14 +31,15 @@ public final class MedVMADModel: @unchecked Sendable {
 
     /// Unit text features [2, E] for the current prompts.
     public func textFeatures() -> Tensor {
-        prompts.forward(params: params, cache: prompts.makeCache(backward: false), backward: false)
+        if let fixedTextFeatures { return fixedTextFeatures }
+        return prompts.forward(params: params, cache: prompts.makeCache(backward: false), backward: false)
     }
 
     /// What inference returns for a batch.
     public struct Output: Sendable {
         /// Per level: [B, 2, S, S] pixel probabilities (normal, abnormal).
         public var levelProbabilities: [Tensor]
-        /// Per level: [B] image scores.
+        /// Per level: [B] image scores (empty when the image score comes from the global embedding).
         public var levelScores: [[Float]]
         /// Per level: [B, P, E] seg and det features (CLS dropped).
         public var segTokens: [Tensor], detTokens: [Tensor]
@@ -61,7 +65,7 @@ public final class MedVMADModel: @unchecked Sendable {
         var levelProbs: [Tensor] = [], levelScores: [[Float]] = [], seg: [Tensor] = [], det: [Tensor] = []
         for (k, head) in pass.heads.enumerated() {
             for bi in 0..<b { Elementwise.axpy(sum.pointer + bi * s2, head.probs.pointer + (bi * 2 + 1) * s2, alpha: 1, count: s2) }
-            levelScores.append(head.scores)
+            if pass.global == nil { levelScores.append(head.scores) }
             if keepLevels {
                 levelProbs.append(head.probs.tensor([b, 2, s, s]))
                 seg.append(pass.features[k].0.tensor([b, grid * grid, head.embed]))
@@ -77,7 +81,7 @@ public final class MedVMADModel: @unchecked Sendable {
         } else {
             maps = sum
         }
-        let scores = (0..<b).map { bi in levelScores.reduce(0) { $0 + $1[bi] } }
+        let scores = pass.global?.scores ?? (0..<b).map { bi in levelScores.reduce(0) { $0 + $1[bi] } }
         return Output(levelProbabilities: levelProbs, levelScores: levelScores, segTokens: seg, detTokens: det,
                       anomalyMaps: maps.tensor([b, s, s]), imageScores: scores)
     }
@@ -91,8 +95,10 @@ public final class MedVMADModel: @unchecked Sendable {
         public var total: Float
         /// Σ levels of the local (pixel) terms, weighted.
         public var segmentation: Float
-        /// Σ levels of the image terms.
+        /// Σ levels of the image terms (or the global term).
         public var image: Float
+        /// BCE of the global-embedding score, when the image score comes from it (the levels' `bce` are then 0).
+        public var globalBCE: Float? = nil
     }
 
     /// Computes the losses for a batch and accumulates d(total)/d(parameter) into `grads`.
@@ -103,8 +109,9 @@ public final class MedVMADModel: @unchecked Sendable {
         guard masks.shape == [b, s, s], labels.count == b else {
             throw MedVMADError.invalidInput(reason: "masks must be [\(b), \(s), \(s)] and labels \(b) long, got \(masks.shape) and \(labels.count)")
         }
-        let textCache = prompts.makeCache(backward: true)
-        let text = prompts.forward(params: params, cache: textCache, backward: true)
+        let learnsPrompts = config.learnsPrompts
+        let textCache = prompts.makeCache(backward: learnsPrompts)
+        let text = fixedTextFeatures ?? prompts.forward(params: params, cache: textCache, backward: true)
         let pass = try VisionPass(model: self, pixels: pixels, textFeatures: text, training: true)
         let t = config.training
         var levels: [Losses.Level] = []
@@ -117,7 +124,7 @@ public final class MedVMADModel: @unchecked Sendable {
             let diceA = masks.withPointer { DiceLoss.forward(p: probs + s2, stride: 2 * s2, target: $0, invert: false, batch: b, pixels: s2, smoothing: t.diceSmoothing) }
             let diceN = t.diceOnNormal
                 ? masks.withPointer { DiceLoss.forward(p: probs, stride: 2 * s2, target: $0, invert: true, batch: b, pixels: s2, smoothing: t.diceSmoothing) } : 0
-            let bce = BCEWithLogits.forward(logits: head.scores, labels: labels)
+            let bce = pass.global == nil ? BCEWithLogits.forward(logits: head.scores, labels: labels) : 0
             levels.append(.init(focal: focal, diceAbnormal: diceA, diceNormal: diceN, bce: bce))
             masks.withPointer { m in
                 FocalLoss.backward(dprobs: dprobs.pointer, probs: probs, mask: m, batch: b, pixels: s2, gamma: t.focalGamma, smoothing: t.focalSmoothing, weight: t.localWeight)
@@ -126,7 +133,7 @@ public final class MedVMADModel: @unchecked Sendable {
                     DiceLoss.backward(dp: dprobs.pointer, p: probs, stride: 2 * s2, target: m, invert: true, batch: b, pixels: s2, smoothing: t.diceSmoothing, weight: t.localWeight)
                 }
             }
-            let dscores = BCEWithLogits.backward(logits: head.scores, labels: labels, weight: 1)
+            let dscores = pass.global == nil ? BCEWithLogits.backward(logits: head.scores, labels: labels, weight: 1) : [Float](repeating: 0, count: b)
             let p = grid * grid
             let dseg = FloatBuffer(count: b * p * head.embed), ddet = FloatBuffer(count: b * p * head.embed)
             text.withPointer { tp in
@@ -136,11 +143,16 @@ public final class MedVMADModel: @unchecked Sendable {
             }
             dfeat.append((dseg, ddet))
         }
-        pass.backward(featureGradients: dfeat, grads: grads)
-        prompts.backward(dfeatures: dtext, features: text, cache: textCache, grads: grads)
+        var globalBCE: Float? = nil
+        if let global = pass.global {
+            globalBCE = BCEWithLogits.forward(logits: global.scores, labels: labels)
+            dtext.withMutablePointer { global.backward(dscores: BCEWithLogits.backward(logits: global.scores, labels: labels, weight: 1), dtext: $0) }
+        }
+        if !pass.adapters.isEmpty { pass.backward(featureGradients: dfeat, grads: grads) }
+        if learnsPrompts { prompts.backward(dfeatures: dtext, features: text, cache: textCache, grads: grads) }
         let seg = levels.reduce(0) { $0 + t.localWeight * ($1.focal + $1.diceAbnormal + $1.diceNormal) }
-        let img = levels.reduce(0) { $0 + $1.bce }
-        return Losses(levels: levels, total: seg + img, segmentation: seg, image: img)
+        let img = globalBCE ?? levels.reduce(0) { $0 + $1.bce }
+        return Losses(levels: levels, total: seg + img, segmentation: seg, image: img, globalBCE: globalBCE)
     }
 }
 
@@ -156,41 +168,54 @@ final class VisionPass {
     let scratch: BlockScratch
     /// The reusable buffers of a training pass, handed back to the model's pool when the pass ends.
     let workspace: TrainingWorkspace?
+    /// The global-embedding score, when the config's image score comes from it.
+    let global: GlobalScoreHead?
 
     init(model: MedVMADModel, pixels: Tensor, textFeatures: Tensor, training: Bool, interrupt: () throws -> Void = {}) throws {
         let cfg = model.config, v = model.clip.vision, vc = v.config
         guard pixels.rank == 4, pixels.shape[1] == vc.channels, pixels.shape[2] == cfg.imageSize, pixels.shape[3] == cfg.imageSize else {
             throw MedVMADError.invalidInput(reason: "pixels must be [B, \(vc.channels), \(cfg.imageSize), \(cfg.imageSize)], got \(pixels.shape)")
         }
-        guard let adapterSettings = cfg.adapters else { throw MedVMADError.unsupported(reason: "model without adapters") }
+        let adapterSettings = cfg.patchFeatureSource == .adapters ? cfg.adapters : nil
         self.model = model
-        let b = pixels.shape[0], t = v.tokens(imageSize: cfg.imageSize), c = vc.width, e = adapterSettings.bottleneck
+        let b = pixels.shape[0], t = v.tokens(imageSize: cfg.imageSize), c = vc.width, e = adapterSettings?.bottleneck ?? v.projectionDim
         let g = cfg.imageSize / vc.patchSize, p = g * g
         batch = b
         tokens = t
         let x = FloatBuffer(count: b * t * c)
         pixels.withPointer { v.embed(pixels: $0, batch: b, imageSize: cfg.imageSize, into: x.pointer) }
-        let ws: TrainingWorkspace? = training
+        // Only a pass with adapters to train keeps activations for backward.
+        let ws: TrainingWorkspace? = training && adapterSettings != nil
             ? model.trainingWorkspaces.take(batch: b)
                 ?? TrainingWorkspace(batch: b, scratch: BlockScratch(batch: b, tokens: t, width: c, heads: vc.heads, mlpWidth: vc.mlpWidth, backward: true))
             : nil
         workspace = ws
         scratch = ws?.scratch ?? BlockScratch(batch: b, tokens: t, width: c, heads: vc.heads, mlpWidth: vc.mlpWidth, backward: false)
         let first = cfg.featureLayers.first!, last = cfg.featureLayers.last!
+        let globalScore = cfg.effectiveImageScoreRule == .globalEmbedding
         var acts: [Int: BlockActivations] = [:]
         var adapters: [ResidualAdapters] = [], features: [(FloatBuffer, FloatBuffer)] = [], heads: [AnomalyHead] = []
-        // Blocks after the last feature layer feed only the unused pooled output: they are not run.
-        for i in 0..<last {
+        // Blocks after the last feature layer feed only the pooled output: they run only when it is scored.
+        for i in 0..<(globalScore ? v.blocks.count : last) {
             try interrupt()
             var a: BlockActivations? = nil
-            if training && i + 1 > first {
-                a = ws!.activations(block: i) {
+            // Only adapters below a block make its backward necessary (the projected stream has no trainable input).
+            if let ws, i + 1 > first && i + 1 <= last {
+                a = ws.activations(block: i) {
                     BlockActivations(batch: b, tokens: t, width: c, heads: vc.heads, mlpWidth: vc.mlpWidth, kind: v.blocks[i].kind)
                 }
                 acts[i] = a
             }
             v.blocks[i].forward(x.pointer, batch: b, tokens: t, scratch: scratch, acts: a)
-            if let k = cfg.featureLayers.firstIndex(of: i + 1) {
+            if cfg.featureLayers.contains(i + 1), adapterSettings == nil {
+                // seg = det = ln_post + proj of the patch rows of the stream.
+                let feat = FloatBuffer(count: b * p * e)
+                for bi in 0..<b { v.project(x.pointer + (bi * t + 1) * c, rows: p, into: feat.pointer + bi * p * e) }
+                let head = AnomalyHead(batch: b, grid: g, size: cfg.imageSize, embed: e, scale: cfg.logitScale)
+                textFeatures.withPointer { head.forward(seg: feat.pointer, det: feat.pointer, text: $0) }
+                features.append((feat, feat))
+                heads.append(head)
+            } else if let k = cfg.featureLayers.firstIndex(of: i + 1), let adapterSettings {
                 let ad = ResidualAdapters(level: k, rows: b * t, width: c, bottleneck: e, mix: adapterSettings.mix, slope: adapterSettings.leakySlope)
                 ad.forward(x.pointer, params: model.params)
                 let seg = FloatBuffer(count: b * p * e), det = FloatBuffer(count: b * p * e)
@@ -204,6 +229,16 @@ final class VisionPass {
                 features.append((seg, det))
                 heads.append(head)
             }
+        }
+        if globalScore {
+            let cls = FloatBuffer(count: b * c), emb = FloatBuffer(count: b * v.projectionDim)
+            for bi in 0..<b { (cls.pointer + bi * c).update(from: x.pointer + bi * t * c, count: c) }
+            v.project(cls.pointer, rows: b, into: emb.pointer)
+            let head = GlobalScoreHead(batch: b, embed: v.projectionDim, scale: cfg.logitScale)
+            textFeatures.withPointer { head.forward(embeddings: emb.pointer, text: $0) }
+            global = head
+        } else {
+            global = nil
         }
         self.acts = acts
         self.adapters = adapters

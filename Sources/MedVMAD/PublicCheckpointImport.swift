@@ -8,6 +8,8 @@ import Tensor
 /// - `prompt_learner.ctx_pos` [1,1,n,D] → `prompt.ctx_normal` [n,D]; `prompt_learner.ctx_neg` → `prompt.ctx_abnormal`
 /// - `prompt_learner.compound_prompts_text.j` [t,D] → `prompt.deep.j`
 /// - `seg_adapters.k.fc1.0.weight` / `fc2.0.weight` → `adapters.seg.k.fc1.weight` / `fc2.weight` (same for `det_adapters`)
+/// MVFA-AD saves `{"seg_adapters": …, "det_adapters": …}` (adapters only), which reads through the same
+/// table into the `mvfa` profile's layout.
 /// Buffers and unused tensors of the public code (`token_prefix_*`, `token_suffix_*`, `tokenized_prompts_*`,
 /// `compound_prompt_projections.*`) are recognised and skipped; any other name is an error.
 public enum PublicCheckpointImport {

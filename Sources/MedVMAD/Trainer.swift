@@ -46,7 +46,7 @@ public final class Trainer {
         self.dataset = dataset
         self.outputDirectory = outputDirectory
         self.manifest = manifest
-        preprocessor = CLIPImagePreprocessor(imageSize: model.config.imageSize)
+        preprocessor = model.config.preprocessor
     }
 
     var statePath: String { (outputDirectory as NSString).appendingPathComponent("training-state.json") }

@@ -30,6 +30,8 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Where a threshold is measured when none is given: auto (the 'valid' split when present, else the model's calibration.json), a split name, model (calibration.json only) or none.")
     var calibrateOn = "auto"
     @Option(help: "Specificity of a threshold measured on the calibration split, in (0, 1).") var specificity = 0.95
+    @Option(help: "MVFA few-shot mode: folder of normal support images (PNG) for the memory bank of adapter models.") var fewShotNormals: String?
+    @Option(help: "Support images taken (by file name) from --few-shot-normals.") var shots = 4
 
     func validate() throws {
         if model.isEmpty { throw ValidationError("give at least one --model") }
@@ -52,6 +54,12 @@ struct EvalCommand: ParsableCommand {
             FileHandle.standardError.write(Data("note: the split has no \(dataset.abnormalCount == 0 ? "abnormal" : "normal") images; AUROC, AP and AUPRO are reported as undefined\n".utf8))
         }
         let models = try model.map { try MedVMADInference.load(modelDirectory: $0, className: className) }
+        if let fewShotNormals {
+            for m in models where m.model.config.patchFeatureSource == .adapters {
+                FileHandle.standardError.write(Data("few-shot: \(shots) normal image(s) of \(fewShotNormals) for \(m.modelDirectory)\n".utf8))
+                m.fewShot = try MVFAFewShotFusion.prepare(model: m.model, normalsDirectory: fewShotNormals, shots: shots, dataset: dataset, batchSize: batchSize)
+            }
+        }
         let evaluator = Evaluator(dataset: dataset, options: .init(batchSize: batchSize, figureAbnormalCount: figureAbnormal,
                                                                    figureNormalCount: figureNormal, temporaryDirectory: tempDir,
                                                                    thresholds: ThresholdPlan(manual: threshold, calibration: ThresholdPlan.calibration(option: calibrateOn),

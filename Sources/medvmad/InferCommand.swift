@@ -33,6 +33,8 @@ struct InferCommand: ParsableCommand {
     @Flag(help: "Analyse background-only slices too (by default they are skipped and reported).") var keepEmpty = false
     @Option(help: "Images per batch.") var batchSize = 8
     @Option(help: "CPU threads for BLAS and elementwise work.") var threads: Int?
+    @Option(help: "MVFA few-shot mode for PNG inputs: folder of normal support images (PNG); maps are fused over all PNG inputs.") var fewShotNormals: String?
+    @Option(help: "Support images taken (by file name) from --few-shot-normals.") var shots = 4
     @Argument(help: "PNG files, DICOM files, NIfTI files (.nii, .nii.gz), or folders of them.") var inputs: [String]
 
     /// Exit status when some inputs failed (the rest were processed).
@@ -69,6 +71,14 @@ struct InferCommand: ParsableCommand {
         }
 
         let (engine, policy) = try batch.modelAndPolicy()
+        if let fewShotNormals, !images.isEmpty {
+            // Min–max fusion over the set being scored: a first pass over every PNG input.
+            let supports = try MVFAFewShotFusion.supports(directory: fewShotNormals, shots: shots, model: engine.model)
+            let pre = engine.preprocessor
+            engine.fewShot = try MVFAFewShotFusion.measure(memory: try MVFAFewShotMemory(model: engine.model, supports: supports), count: images.count) { i in
+                Tensor.stack([try pre.pixelValues(try PNGFile.read(images[i]))])
+            }
+        }
         var document: [String: Any] = [
             "model": ["folder": model, "name": engine.manifest.name, "profile": engine.model.config.profile,
                       "class_name": engine.model.config.prompt.className, "clip_sha256": engine.manifest.clip.sha256],
