@@ -193,7 +193,7 @@ final class TextOnlyConfigTests: XCTestCase {
         rejects({ $0.promptEnsemble = .mvfa }, "nothing to learn")
         rejects({ $0.maskFilter = "lanczos" }, "mask_filter")
         rejects({ $0.patchFeatures = .adapters }, "needs adapters")
-        rejects({ $0.adapters = MedVMADConfig.Profile.medvmad.config(clip: clip).adapters }, "global_embedding")
+        rejects({ $0.adapters = MedVMADConfig.Profile.medvmad.config(clip: clip).adapters }, "image_score_rule")
         rejects({ $0.promptEnsemble = PromptEnsemble(normalStates: ["fine"], abnormalStates: ["{} bad"], templates: ["{}"]) ; $0.adapters = MedVMADConfig.Profile.medvmad.config(clip: clip).adapters; $0.imageScoreRule = nil }, "'{}'")
     }
 }
