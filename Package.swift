@@ -79,6 +79,10 @@ let package = Package(
             ]
         ),
 
+        // libFuzzer harnesses for every reader of untrusted files (scripts/fuzz.sh builds them with
+        // -sanitize=fuzzer; a normal build makes a replay tool that runs inputs given as arguments).
+        .executableTarget(name: "Fuzz", dependencies: ["MedIO", "Checkpoint", "Raster", "Pipeline"]),
+
         // Tests
         .target(name: "FixtureSupport", dependencies: ["Checkpoint", "Tensor"], path: "Tests/FixtureSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "FixtureSupport"]),
@@ -91,6 +95,7 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "MedVMAD", "MedIO", "CLIP", "Checkpoint", "FixtureSupport"], exclude: ["slurm-loopback.sh"]),
         .testTarget(name: "MedIOTests", dependencies: ["MedIO", "FixtureSupport"], exclude: ["check_dicom_outputs.py", "make_dicom_reference.py", "make_nifti_reference.py"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "FixtureSupport"]),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["MedIO", "Checkpoint", "Raster", "Pipeline", "FixtureSupport"], exclude: ["Inputs"]),
     ],
     cxxLanguageStandard: .cxx17
 )
