@@ -25,7 +25,7 @@ rss_mb="${FUZZ_RSS_MB:-2560}"
 build=(swift build --scratch-path .build-fuzz -c debug --product Fuzz
        -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -DMEDVMAD_FUZZ)
 start=$(date +%s)
-"${build[@]}" 2>&1 | grep -E "error|warning: unre|Compiling|Linking|Build" | tail -n 5
+"${build[@]}" 2>&1 | { grep -E "error:|Linking|Build complete" || true; } | tail -n 5
 bin="$("${build[@]}" --show-bin-path)/Fuzz"
 echo "fuzz build: $(( $(date +%s) - start )) s"
 
@@ -48,8 +48,8 @@ for target in "${targets[@]}"; do
         -artifact_prefix="$work/findings/$target-" -print_final_stats=1 -detect_leaks=0 >"$log" 2>&1
     rc=$?
     set -e
-    runs=$(grep -E "^stat::number_of_executed_units" "$log" | awk '{print $2}')
-    cov=$(grep -oE "cov: [0-9]+" "$log" | tail -n 1)
+    runs=$(grep -E "^stat::number_of_executed_units" "$log" | awk '{print $2}' || true)
+    cov=$(grep -oE "cov: [0-9]+" "$log" | tail -n 1 || true)
     echo "$target: ${runs:-?} inputs in $(( $(date +%s) - t0 )) s, ${cov:-cov: ?}, corpus $(ls "$corpus" | wc -l) files, exit $rc"
     if [ "$rc" -ne 0 ]; then
         failed+=("$target")

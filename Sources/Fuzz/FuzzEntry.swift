@@ -1,7 +1,7 @@
 import Foundation
 
-// libFuzzer entry point. The executable is built with `-sanitize=fuzzer` and `-parse-as-library`,
-// so libFuzzer supplies `main`; the reader under test is chosen by MEDVMAD_FUZZ_TARGET because
+// libFuzzer entry point. The executable is built with `-sanitize=fuzzer` and its main (FuzzMain)
+// runs libFuzzer's driver; the reader under test is chosen by MEDVMAD_FUZZ_TARGET because
 // one binary for every reader keeps the sanitizer build to a single link.
 
 /// The reader this process exercises, read once from the environment.

@@ -22,9 +22,14 @@ public enum PNGFile {
     /// far beyond any slice or figure, and 1 GiB as 16-bit RGBA.
     public static let defaultMaxPixels = 1 << 28
 
+    /// Decodes the PNG at `path`, refusing images over `defaultMaxPixels`.
+    public static func read(_ path: String) throws -> ByteImage {
+        try read(path, maxPixels: defaultMaxPixels)
+    }
+
     /// Decodes the PNG at `path`; a header declaring more than `maxPixels` pixels is refused
     /// with `tooLarge` before any pixel memory is allocated.
-    public static func read(_ path: String, maxPixels: Int = defaultMaxPixels) throws -> ByteImage {
+    public static func read(_ path: String, maxPixels: Int) throws -> ByteImage {
         var raw = pngbridge_image()
         let status = pngbridge_read(path, max(0, maxPixels), &raw)
         defer { pngbridge_free(&raw) }
@@ -70,7 +75,12 @@ public enum PNGFile {
 
     /// Reads a 16-bit greyscale PNG as its raw samples (no clamping); 8-bit grey files are
     /// widened. Throws `invalidPixels` naming the file for other colour types.
-    public static func readGray16(_ path: String, maxPixels: Int = defaultMaxPixels) throws -> (width: Int, height: Int, samples: [UInt16]) {
+    public static func readGray16(_ path: String) throws -> (width: Int, height: Int, samples: [UInt16]) {
+        try readGray16(path, maxPixels: defaultMaxPixels)
+    }
+
+    /// `readGray16(_:)` with a pixel limit other than `defaultMaxPixels`.
+    public static func readGray16(_ path: String, maxPixels: Int) throws -> (width: Int, height: Int, samples: [UInt16]) {
         var raw = pngbridge_image()
         let status = pngbridge_read(path, max(0, maxPixels), &raw)
         defer { pngbridge_free(&raw) }

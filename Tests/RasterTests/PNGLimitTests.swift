@@ -28,11 +28,13 @@ final class PNGLimitTests: XCTestCase {
         return be32(UInt32(data.count)) + body + be32(crc32(body))
     }
 
-    /// A well-formed header declaring `width` × `height` 8-bit grey, with no image data after it.
+    /// A well-formed header declaring `width` × `height` 8-bit grey, followed by an empty zlib
+    /// stream as its only image data (libpng reads the header up to the first IDAT).
     private func headerOnlyPNG(width: UInt32, height: UInt32) -> [UInt8] {
         func be32(_ v: UInt32) -> [UInt8] { [24, 16, 8, 0].map { UInt8((v >> $0) & 0xFF) } }
         let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
-        return signature + chunk("IHDR", be32(width) + be32(height) + [8, 0, 0, 0, 0]) + chunk("IEND", [])
+        return signature + chunk("IHDR", be32(width) + be32(height) + [8, 0, 0, 0, 0])
+            + chunk("IDAT", [0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]) + chunk("IEND", [])
     }
 
     func testHugeDeclaredSizeIsRefusedNamingTheFile() throws {
