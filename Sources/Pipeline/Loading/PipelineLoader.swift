@@ -49,7 +49,8 @@ public enum PipelineLoader {
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: yaml) else {
-                reader.error("the pipeline file is empty", at: nil)
+                // Placed at the file's start so that the message names the file like every other.
+                reader.add(PipelineDiagnostic(.error, "the pipeline file is empty", at: SourceLocation(file: shown, line: 1, column: 1)))
                 return PipelineLoadResult(path: shown, spec: nil, diagnostics: reader.diagnostics)
             }
             root = node
