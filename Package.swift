@@ -86,6 +86,7 @@ let package = Package(
         // Tests
         .target(name: "FixtureSupport", dependencies: ["Checkpoint", "Tensor"], path: "Tests/FixtureSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "FixtureSupport"]),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["MedIO", "Checkpoint", "Raster", "Pipeline", "FixtureSupport"], exclude: ["Inputs"]),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "FixtureSupport"]),
         .testTarget(name: "RasterTests", dependencies: ["Raster", "FixtureSupport"], exclude: ["make_resize_fixtures.py", "make_colormap_fixtures.py"]),
         .testTarget(name: "CLIPTests", dependencies: ["CLIP", "FixtureSupport"], exclude: ["make_tokenizer_fixtures.py"]),
@@ -95,7 +96,6 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "MedVMAD", "MedIO", "CLIP", "Checkpoint", "FixtureSupport"], exclude: ["slurm-loopback.sh"]),
         .testTarget(name: "MedIOTests", dependencies: ["MedIO", "FixtureSupport"], exclude: ["check_dicom_outputs.py", "make_dicom_reference.py", "make_nifti_reference.py"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "FixtureSupport"]),
-        .testTarget(name: "FuzzRegressionTests", dependencies: ["MedIO", "Checkpoint", "Raster", "Pipeline", "FixtureSupport"], exclude: ["Inputs"]),
     ],
     cxxLanguageStandard: .cxx17
 )
