@@ -80,7 +80,7 @@ let package = Package(
         ),
 
         // libFuzzer harnesses for every reader of untrusted files (scripts/fuzz.sh builds them with
-        // -sanitize=fuzzer and MEDVMAD_FUZZ; a normal build makes a tool replaying inputs given as arguments).
+        // -sanitize=fuzzer; a normal build makes a replay tool that runs inputs given as arguments).
         .executableTarget(name: "Fuzz", dependencies: ["MedIO", "Checkpoint", "Raster", "Pipeline"]),
 
         // Tests

@@ -4,12 +4,11 @@
 #   scripts/fuzz.sh [seconds-per-target] [target ...]
 #
 # Targets: dicom nifti png safetensors pickle torchzip yaml (all by default). Builds the Fuzz
-# harness with AddressSanitizer and libFuzzer coverage into .build-asan (the same build, flag for
-# flag, as scripts/sanitizers.sh makes for the AddressSanitizer tests, so running both costs one
-# build), writes the seed corpus from the sample files, then runs each target. Exits non-zero on any crash, hang (an input taking over
+# harness with -sanitize=fuzzer,address into .build-fuzz, writes the seed corpus from the sample
+# files, then runs each target. Exits non-zero on any crash, hang (an input taking over
 # FUZZ_INPUT_TIMEOUT seconds), out-of-memory (over FUZZ_RSS_MB) or sanitizer report; the input that
-# caused it is kept in .build-asan/fuzz/findings/ and the last lines of the log are printed.
-# The corpus grown by earlier runs is kept in .build-asan/fuzz/corpus/ and reused.
+# caused it is kept in .build-fuzz/work/findings/ and the last lines of the log are printed.
+# The corpus grown by earlier runs is kept in .build-fuzz/work/corpus/ and reused.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,12 +18,12 @@ targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
     targets=(dicom nifti png safetensors pickle torchzip yaml)
 fi
-work="${MEDVMAD_FUZZ_WORK:-$PWD/.build-asan/fuzz}"
+work="${MEDVMAD_FUZZ_WORK:-$PWD/.build-fuzz/work}"
 input_timeout="${FUZZ_INPUT_TIMEOUT:-20}"
 rss_mb="${FUZZ_RSS_MB:-2560}"
 
-build=(swift build --scratch-path .build-asan --sanitize=address --product Fuzz
-       -Xswiftc -sanitize=fuzzer -Xswiftc -DMEDVMAD_FUZZ)
+build=(swift build --scratch-path .build-fuzz -c debug --product Fuzz
+       -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -DMEDVMAD_FUZZ)
 start=$(date +%s)
 "${build[@]}" 2>&1 | { grep -E "error:|Linking|Build complete" || true; } | tail -n 5
 bin="$("${build[@]}" --show-bin-path)/Fuzz"

@@ -24,16 +24,10 @@ for kind in "${kinds[@]}"; do
         *) echo "unknown sanitizer '$kind' (thread or address)" >&2; exit 2 ;;
     esac
     scratch=".build-${kind:0:1}san"
-    # The AddressSanitizer build also carries libFuzzer coverage and builds the fuzz harness, so
-    # that scripts/fuzz.sh reuses it instead of compiling everything a third time.
-    extra=()
-    if [ "$kind" = address ]; then
-        extra=(-Xswiftc -sanitize=fuzzer -Xswiftc -DMEDVMAD_FUZZ)
-    fi
     t0=$(date +%s)
-    swift build --build-tests --sanitize="$kind" --scratch-path "$scratch" "${extra[@]}" 2>&1 | { grep -E "error:|Compiling|Build complete" || true; } | tail -n 3
+    swift build --build-tests --sanitize="$kind" --scratch-path "$scratch" 2>&1 | { grep -E "error:|Compiling|Build complete" || true; } | tail -n 3
     t1=$(date +%s)
-    swift test --skip-build --sanitize="$kind" --scratch-path "$scratch" "${extra[@]}" --filter "$filter"
+    swift test --skip-build --sanitize="$kind" --scratch-path "$scratch" --filter "$filter"
     t2=$(date +%s)
     echo "sanitizer $kind: build $(( t1 - t0 )) s, tests ($filter) $(( t2 - t1 )) s"
 done
