@@ -19,7 +19,7 @@ import Darwin
 /// Gamma, colour-profile and background chunks are ignored, as PIL ignores them.
 public enum PNGFile {
     /// The most pixels a file may declare before it is refused unread: 2^28 (16 384 × 16 384),
-    /// far beyond any slice or figure, and 1 GiB as 16-bit RGBA.
+    /// far beyond any slice or figure (the bridge also refuses a decoded buffer over 2 GiB).
     public static let defaultMaxPixels = 1 << 28
 
     /// Decodes the PNG at `path`, refusing images over `defaultMaxPixels`.
