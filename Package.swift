@@ -79,9 +79,14 @@ let package = Package(
             ]
         ),
 
+        // libFuzzer harnesses for every reader of untrusted files (scripts/fuzz.sh builds them with
+        // -sanitize=fuzzer; a normal build makes a replay tool that runs inputs given as arguments).
+        .executableTarget(name: "Fuzz", dependencies: ["MedIO", "Checkpoint", "Raster", "Pipeline"]),
+
         // Tests
         .target(name: "FixtureSupport", dependencies: ["Checkpoint", "Tensor"], path: "Tests/FixtureSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "FixtureSupport"]),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["MedIO", "Checkpoint", "Raster", "Pipeline", "FixtureSupport"], exclude: ["Inputs"]),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "FixtureSupport"]),
         .testTarget(name: "RasterTests", dependencies: ["Raster", "FixtureSupport"], exclude: ["make_resize_fixtures.py", "make_colormap_fixtures.py"]),
         .testTarget(name: "CLIPTests", dependencies: ["CLIP", "FixtureSupport"], exclude: ["make_tokenizer_fixtures.py"]),

@@ -236,8 +236,16 @@ int decodeJ2K(const std::vector<Uint8> &bytes, int rows, int cols, std::vector<S
 
     opj_image_t *image = nullptr;
     int status = DCMBRIDGE_OK;
-    if (!opj_read_header(stream, codec, &image) || !opj_decode(codec, stream, image) ||
-        !opj_end_decompress(codec, stream)) {
+    if (!opj_read_header(stream, codec, &image)) {
+        setMessage(message, size, "JPEG 2000 decoding failed: %s", lastError.empty() ? "unknown error" : lastError.c_str());
+        status = DCMBRIDGE_DECODE_FAILED;
+    } else if (image->numcomps != 1 || image->x1 - image->x0 != (OPJ_UINT32)cols || image->y1 - image->y0 != (OPJ_UINT32)rows) {
+        // Checked before decoding: the codestream's own size decides what OpenJPEG allocates,
+        // and only the header's size has been checked against the limits.
+        setMessage(message, size, "JPEG 2000 codestream declares %u component(s) of %ux%u, header says 1 of %dx%d",
+                   image->numcomps, image->x1 - image->x0, image->y1 - image->y0, cols, rows);
+        status = image->numcomps != 1 ? DCMBRIDGE_UNSUPPORTED : DCMBRIDGE_INVALID;
+    } else if (!opj_decode(codec, stream, image) || !opj_end_decompress(codec, stream)) {
         setMessage(message, size, "JPEG 2000 decoding failed: %s", lastError.empty() ? "unknown error" : lastError.c_str());
         status = DCMBRIDGE_DECODE_FAILED;
     } else if (image->numcomps != 1) {

@@ -49,10 +49,12 @@ static int detect_version(const char *path, int *version, int *swapped, char *er
         set_err(err, errlen, "cannot open file");
         return NIFTISHIM_ERR_OPEN;
     }
-    int32_t size = 0;
-    size_t got = znzread(&size, 1, sizeof size, fp);
+    unsigned char header[540];
+    size_t got = znzread(header, 1, sizeof header, fp);
     znzclose(fp);
-    if (got != sizeof size) {
+    int32_t size = 0;
+    if (got >= sizeof size) memcpy(&size, header, sizeof size);
+    if (got < sizeof size) {
         set_err(err, errlen, "file too short or unreadable compressed stream (no NIfTI header)");
         return NIFTISHIM_ERR_HEADER;
     }
@@ -64,6 +66,29 @@ static int detect_version(const char *path, int *version, int *swapped, char *er
         *swapped = 1;
     } else {
         set_err(err, errlen, "not a NIfTI file (sizeof_hdr is %d, expected 348 or 540)", (int)size);
+        return NIFTISHIM_ERR_HEADER;
+    }
+    // dim[0] (int16 at byte 40 in NIfTI-1, int64 at byte 16 in NIfTI-2) is checked here because
+    // nifti_clib 2.0 overruns a stack array while reading a NIfTI-2 header whose dim[0] exceeds 7.
+    size_t needed = *version == 1 ? 348 : 540;
+    if (got < needed) {
+        set_err(err, errlen, "file too short for a NIfTI-%d header (%zu of %zu bytes)", *version, got, needed);
+        return NIFTISHIM_ERR_HEADER;
+    }
+    int64_t rank = 0;
+    if (*version == 1) {
+        uint16_t v;
+        memcpy(&v, header + 40, sizeof v);
+        if (*swapped) v = (uint16_t)((v << 8) | (v >> 8));
+        rank = (int16_t)v;
+    } else {
+        uint64_t v;
+        memcpy(&v, header + 16, sizeof v);
+        if (*swapped) v = __builtin_bswap64(v);
+        rank = (int64_t)v;
+    }
+    if (rank < 1 || rank > 7) {
+        set_err(err, errlen, "dim[0] is %lld; a NIfTI header has 1 to 7 dimensions", (long long)rank);
         return NIFTISHIM_ERR_HEADER;
     }
     return NIFTISHIM_OK;

@@ -24,7 +24,7 @@ static void bridge_warning(png_structp png, png_const_charp text) {
     (void)text;
 }
 
-int pngbridge_read(const char *path, pngbridge_image *out) {
+int pngbridge_read(const char *path, size_t max_pixels, pngbridge_image *out) {
     memset(out, 0, sizeof *out);
     FILE *fp = fopen(path, "rb");
     if (!fp) {
@@ -67,6 +67,11 @@ int pngbridge_read(const char *path, pngbridge_image *out) {
     png_get_IHDR(png, info, &width, &height, &bit_depth, &color_type, &interlace, NULL, NULL);
     out->color_type = color_type;
     out->file_bit_depth = bit_depth;
+    if (height == 0 || width > max_pixels / height) {
+        snprintf(out->message, sizeof out->message, "%u x %u pixels, over the limit of %zu", width, height, max_pixels);
+        status = PNGBRIDGE_TOO_LARGE;
+        png_longjmp(png, 1);
+    }
 
     if (color_type == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
     if (color_type == PNG_COLOR_TYPE_GRAY && bit_depth < 8) png_set_expand_gray_1_2_4_to_8(png);

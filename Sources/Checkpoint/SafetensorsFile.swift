@@ -29,6 +29,10 @@ public final class SafetensorsFile: @unchecked Sendable {
     private let base: UnsafeRawPointer
     private let dataStart: Int
 
+    /// Largest JSON header parsed (as the reference implementation caps it): real headers are
+    /// tens of kilobytes, and the whole header is decoded into memory before any check.
+    public static let maxHeaderBytes = 100_000_000
+
     /// Maps `path` and parses its header. Throws naming the file on any inconsistency.
     public convenience init(path: String) throws {
         try self.init(file: MappedFile(path: path))
@@ -43,8 +47,12 @@ public final class SafetensorsFile: @unchecked Sendable {
         guard length >= 8 else { throw CheckpointError.corrupt(path: path, reason: "file is \(length) bytes, shorter than the 8-byte header length") }
         let p = file.bytes(0..<length).baseAddress!
         base = p
-        let headerLength = Int(UInt64(littleEndian: p.loadUnaligned(as: UInt64.self)))
-        guard headerLength > 0, headerLength <= length - 8, headerLength < 100_000_000 else {
+        let declared = UInt64(littleEndian: p.loadUnaligned(as: UInt64.self))
+        guard declared <= UInt64(Self.maxHeaderBytes) else {
+            throw CheckpointError.resourceLimit(path: path, reason: "safetensors header of \(declared) bytes, over the limit of \(Self.maxHeaderBytes)")
+        }
+        let headerLength = Int(declared)
+        guard headerLength > 0, headerLength <= length - 8 else {
             throw CheckpointError.corrupt(path: path, reason: "header length \(headerLength) does not fit a \(length)-byte file")
         }
         dataStart = 8 + headerLength

@@ -18,10 +18,20 @@ import Darwin
 ///   "I;16" and `convert("L")` clamps, it does not rescale — use `readGray16` for the samples).
 /// Gamma, colour-profile and background chunks are ignored, as PIL ignores them.
 public enum PNGFile {
-    /// Decodes the PNG at `path`.
+    /// The most pixels a file may declare before it is refused unread: 2^28 (16 384 × 16 384),
+    /// far beyond any slice or figure (the bridge also refuses a decoded buffer over 2 GiB).
+    public static let defaultMaxPixels = 1 << 28
+
+    /// Decodes the PNG at `path`, refusing images over `defaultMaxPixels`.
     public static func read(_ path: String) throws -> ByteImage {
+        try read(path, maxPixels: defaultMaxPixels)
+    }
+
+    /// Decodes the PNG at `path`; a header declaring more than `maxPixels` pixels is refused
+    /// with `tooLarge` before any pixel memory is allocated.
+    public static func read(_ path: String, maxPixels: Int) throws -> ByteImage {
         var raw = pngbridge_image()
-        let status = pngbridge_read(path, &raw)
+        let status = pngbridge_read(path, max(0, maxPixels), &raw)
         defer { pngbridge_free(&raw) }
         try check(status, path: path, message: message(of: &raw), sysErrno: raw.sys_errno, writing: false)
         let width = Int(raw.width)
@@ -66,8 +76,13 @@ public enum PNGFile {
     /// Reads a 16-bit greyscale PNG as its raw samples (no clamping); 8-bit grey files are
     /// widened. Throws `invalidPixels` naming the file for other colour types.
     public static func readGray16(_ path: String) throws -> (width: Int, height: Int, samples: [UInt16]) {
+        try readGray16(path, maxPixels: defaultMaxPixels)
+    }
+
+    /// `readGray16(_:)` with a pixel limit other than `defaultMaxPixels`.
+    public static func readGray16(_ path: String, maxPixels: Int) throws -> (width: Int, height: Int, samples: [UInt16]) {
         var raw = pngbridge_image()
-        let status = pngbridge_read(path, &raw)
+        let status = pngbridge_read(path, max(0, maxPixels), &raw)
         defer { pngbridge_free(&raw) }
         try check(status, path: path, message: message(of: &raw), sysErrno: raw.sys_errno, writing: false)
         guard raw.channels == 1, let src = raw.pixels else {
@@ -126,9 +141,10 @@ public enum PNGFile {
             let why = String(cString: strerror(sysErrno))
             throw writing ? RasterError.unwritable(path: path, reason: why) : RasterError.unreadable(path: path, reason: why)
         case Int(PNGBRIDGE_NOT_PNG): throw RasterError.notPNG(path: path)
-        case Int(PNGBRIDGE_TOO_LARGE): throw RasterError.tooLarge(path: path)
+        case Int(PNGBRIDGE_TOO_LARGE):
+            throw RasterError.tooLarge(path: path, reason: message.isEmpty ? "decoded size over the limit" : message)
         case Int(PNGBRIDGE_NO_MEMORY):
-            throw writing ? RasterError.unwritable(path: path, reason: "out of memory") : RasterError.tooLarge(path: path)
+            throw writing ? RasterError.unwritable(path: path, reason: "out of memory") : RasterError.tooLarge(path: path, reason: "out of memory")
         case Int(PNGBRIDGE_BAD_ARGUMENT): throw RasterError.invalidPixels(reason: "cannot write \(path): unsupported layout")
         default:
             throw writing ? RasterError.unwritable(path: path, reason: reason) : RasterError.corrupt(path: path, reason: reason)

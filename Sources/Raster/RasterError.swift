@@ -6,8 +6,8 @@ public enum RasterError: Error, CustomStringConvertible, Equatable {
     case notPNG(path: String)
     /// libpng rejected the file (truncated, bad CRC in a critical chunk, bad zlib stream, ...).
     case corrupt(path: String, reason: String)
-    /// The decoded image would be unreasonably large.
-    case tooLarge(path: String)
+    /// The decoded image would be unreasonably large (the reason gives its size and the limit).
+    case tooLarge(path: String, reason: String)
     /// Writing failed.
     case unwritable(path: String, reason: String)
     /// Pixel data does not match the stated size and mode.
@@ -21,7 +21,7 @@ public enum RasterError: Error, CustomStringConvertible, Equatable {
         case let .unreadable(path, reason): return "\(path): cannot read: \(reason)"
         case let .notPNG(path): return "\(path): not a PNG file (bad signature)"
         case let .corrupt(path, reason): return "\(path): corrupt PNG: \(reason)"
-        case let .tooLarge(path): return "\(path): image too large to decode"
+        case let .tooLarge(path, reason): return "\(path): image too large to decode: \(reason)"
         case let .unwritable(path, reason): return "\(path): cannot write: \(reason)"
         case let .invalidPixels(reason): return "invalid pixel data: \(reason)"
         case let .invalidSize(reason): return "invalid size: \(reason)"

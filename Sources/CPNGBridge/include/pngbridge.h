@@ -30,8 +30,10 @@ typedef struct {
     char message[256];
 } pngbridge_image;
 
-/// Reads `path`. On success `out->pixels` must be released with `pngbridge_free`.
-int pngbridge_read(const char *path, pngbridge_image *out);
+/// Reads `path`, refusing (PNGBRIDGE_TOO_LARGE) an image whose header declares more than
+/// `max_pixels` pixels before anything is allocated for it. On success `out->pixels` must be
+/// released with `pngbridge_free`.
+int pngbridge_read(const char *path, size_t max_pixels, pngbridge_image *out);
 
 /// Releases the pixels of an image returned by `pngbridge_read`.
 void pngbridge_free(pngbridge_image *image);

@@ -10,9 +10,30 @@ import Yams
 public enum PipelineLoader {
     static let topKeys = ["version", "name", "output", "ingest", "select", "prepare", "infer", "write", "send", "report", "schedule", "execution"]
 
+    /// Largest pipeline file read: real ones are a few kilobytes, and a YAML parser given an
+    /// arbitrarily large (or endless, like a device) file would take memory and time to match.
+    public static let maxFileBytes = 1 << 20
+
     /// Reads and checks the file at `path`.
     public static func load(path: String, environment: PipelineEnvironment = .current) -> PipelineLoadResult {
         let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        // Attributes of the file a link points to: pipelines are often linked into place.
+        let target = URL(fileURLWithPath: absolute).resolvingSymlinksInPath().path
+        if let attributes = try? FileManager.default.attributesOfItem(atPath: target) {
+            let size = (attributes[.size] as? NSNumber)?.intValue ?? 0
+            let refusal: String?
+            if attributes[.type] as? FileAttributeType != .typeRegular {
+                refusal = "cannot read pipeline: not a regular file"
+            } else if size > maxFileBytes {
+                refusal = "cannot read pipeline: the file is \(size) bytes, over the limit of \(maxFileBytes)"
+            } else {
+                refusal = nil
+            }
+            if let refusal {
+                return PipelineLoadResult(path: path, spec: nil, diagnostics: [PipelineDiagnostic(.error, refusal,
+                    at: SourceLocation(file: path, line: 1, column: 1))])
+            }
+        }
         guard let data = FileManager.default.contents(atPath: absolute), let text = String(data: data, encoding: .utf8) else {
             let why = FileManager.default.fileExists(atPath: absolute) ? "not readable UTF-8 text" : "no such file"
             return PipelineLoadResult(path: path, spec: nil, diagnostics: [PipelineDiagnostic(.error, "cannot read pipeline: \(why)",
@@ -28,7 +49,8 @@ public enum PipelineLoader {
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: yaml) else {
-                reader.error("the pipeline file is empty", at: nil)
+                // Placed at the file's start so that the message names the file like every other.
+                reader.add(PipelineDiagnostic(.error, "the pipeline file is empty", at: SourceLocation(file: shown, line: 1, column: 1)))
                 return PipelineLoadResult(path: shown, spec: nil, diagnostics: reader.diagnostics)
             }
             root = node
