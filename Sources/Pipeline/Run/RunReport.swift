@@ -51,32 +51,12 @@ public struct RunReport: Sendable {
     /// The fields of a series' `results.json` the report reads; optional so that results written by
     /// an older version (an up-to-date job not rerun) still load, without a verdict.
     struct StoredResults: Decodable {
-        struct Model: Decodable {
-            var name: String
-            var profile: String?
-            var clipSha256: String
-            var calibration: String?
-            var mapMaximum: Double
-        }
-        struct Window: Decodable {
-            var policy: String
-            var lower: Double
-            var upper: Double
-        }
-        struct Scale: Decodable {
-            var lo: Double
-            var hi: Double
-            var description: String
-        }
-        struct Slice: Decodable {
-            var index: Int
-            var verdict: SliceVerdict
-        }
-        struct Thumbnail: Decodable {
-            var slice: Int
-            var file: String
-            var abnormal: Bool
-        }
+        // The record types are those `MedVMADSeriesProcessor` writes, so the two sides cannot drift apart.
+        typealias Model = ResultsDocument.ModelRecord
+        typealias Window = ResultsDocument.AppliedWindowRecord
+        typealias Scale = ResultsDocument.ScaleRecord
+        typealias Slice = ResultsDocument.SliceRecord
+        typealias Thumbnail = ResultsDocument.Thumbnail
         var outcome: String?
         var statement: String?
         var score: Double?
