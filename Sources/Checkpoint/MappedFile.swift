@@ -46,6 +46,11 @@ final class MappedFile: @unchecked Sendable {
         return UnsafeRawBufferPointer(start: base + range.lowerBound, count: range.count)
     }
 
+    /// Tells the kernel the mapping will be read front to back (read-ahead for hashing).
+    func adviseSequential() {
+        if let base { _ = madvise(UnsafeMutableRawPointer(mutating: base), count, MADV_SEQUENTIAL) }
+    }
+
     /// Whether `length` bytes starting at `offset` lie inside the file (overflow-safe).
     func contains(offset: Int, length: Int) -> Bool {
         offset >= 0 && length >= 0 && offset <= count && length <= count - offset

@@ -20,6 +20,9 @@ extension MedVMADModel {
         var manifest = try ModelManifest.read(modelDirectory: modelDirectory)
         let weightsPath = clipPath ?? manifest.clipPath(modelDirectory: modelDirectory)
         let checkpoint: CLIPCheckpoint
+        // The SHA-256 of the weights runs on its own thread while they load (≈ 1.2 s for ViT-L, so
+        // it costs no start-up time on two cores); nothing is returned before it matched.
+        var pendingHash: (file: String, digest: PendingDigest)?
         if let clip {
             checkpoint = clip
         } else {
@@ -32,14 +35,26 @@ extension MedVMADModel {
                 if size != manifest.clip.sizeBytes {
                     throw MedVMADError.weightsMismatch(path: resolved.file, reason: "file is \(size) bytes, the model was trained on a \(manifest.clip.sizeBytes)-byte file (SHA-256 \(manifest.clip.sha256.prefix(16))…)")
                 }
-                let hash = try FileDigest.sha256(path: resolved.file)
-                if hash != manifest.clip.sha256 {
+                pendingHash = (resolved.file, FileDigest.sha256InBackground(path: resolved.file))
+            }
+            do { checkpoint = try CLIPCheckpoint.load(path: weightsPath) } catch {
+                // Altered weights: the hash names the cause better than whatever the reader met.
+                if let pendingHash, let hash = try? pendingHash.digest.wait(), hash != manifest.clip.sha256 {
                     throw MedVMADError.weightsMismatch(path: resolved.file, reason: "SHA-256 \(hash.prefix(16))… differs from the recorded \(manifest.clip.sha256.prefix(16))…")
                 }
+                throw error
             }
-            checkpoint = try CLIPCheckpoint.load(path: weightsPath)
+        }
+        /// Throws unless the weights hashed to the recorded SHA-256 (a no-op when not verifying).
+        func checkHash() throws {
+            guard let (file, digest) = pendingHash else { return }
+            let hash = try digest.wait()
+            if hash != manifest.clip.sha256 {
+                throw MedVMADError.weightsMismatch(path: file, reason: "SHA-256 \(hash.prefix(16))… differs from the recorded \(manifest.clip.sha256.prefix(16))…")
+            }
         }
         guard checkpoint.config == manifest.clip.config else {
+            try checkHash()
             throw MedVMADError.weightsMismatch(path: checkpoint.weightsPath, reason: "architecture differs from the one recorded in \(ModelManifest.fileName)")
         }
         if let className { manifest.model.prompt.className = className }
@@ -53,6 +68,7 @@ extension MedVMADModel {
         var tensors: [String: Tensor] = [:]
         for n in file.names { tensors[n] = try file.tensor(n) }
         try model.params.load(tensors, path: learnedPath)
+        try checkHash()
         return (model, manifest)
     }
 

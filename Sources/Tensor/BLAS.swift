@@ -1,4 +1,7 @@
 import CBLAS
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The one door to OpenBLAS. Every matrix product in the project goes through `gemm`.
 public enum BLAS {
@@ -38,6 +41,46 @@ public enum BLAS {
         threads = n
         defer { threads = previous }
         return try body()
+    }
+
+    /// How long OpenBLAS's idle worker threads spin before they sleep, as the exponent `e` of 2^e
+    /// CPU cycles (OpenBLAS's `OPENBLAS_THREAD_TIMEOUT`), or nil where this OpenBLAS build does not say.
+    public static var idleSpinExponent: Int? {
+        guard let f = openBLASSymbol("openblas_thread_timeout", as: (@convention(c) () -> Int32).self) else { return nil }
+        return Int(f())
+    }
+
+    /// Makes OpenBLAS's idle worker threads go to sleep almost at once instead of spinning.
+    ///
+    /// After each product OpenBLAS's pthread build keeps its workers polling (`sched_yield`) for
+    /// 2^28 cycles, about 0.1 s, before they sleep. Between its products this project runs its own
+    /// parallel loops (attention heads, LayerNorm, activations, softmax) on the same cores, so the
+    /// polling threads take cycles from them: `perf` showed 8–10 % of a batch-1 ViT-L forward in
+    /// `__schedule`/`sched_yield` on 2 cores, and the forward was 7 % faster with 2^4 cycles (see
+    /// the README's performance section). Waking a sleeping worker costs microseconds per product.
+    ///
+    /// OpenBLAS reads `OPENBLAS_THREAD_TIMEOUT` once, when it loads; this sets it (unless the user
+    /// already did, which is left alone), re-reads it and restarts the thread pool so it applies.
+    /// Returns whether it changed anything. Not for use while another thread is inside OpenBLAS.
+    @discardableResult
+    public static func limitIdleSpinning(exponent: Int = 4) -> Bool {
+        if getenv("OPENBLAS_THREAD_TIMEOUT") != nil { return false }
+        typealias Call = @convention(c) () -> Int32
+        guard let readEnv = openBLASSymbol("openblas_read_env", as: (@convention(c) () -> Void).self),
+              let shutdown = openBLASSymbol("blas_thread_shutdown_", as: Call.self),
+              let start = openBLASSymbol("blas_thread_init", as: Call.self) else { return false }
+        setenv("OPENBLAS_THREAD_TIMEOUT", String(min(30, max(4, exponent))), 0)
+        readEnv()
+        _ = shutdown()
+        _ = start()
+        return true
+    }
+
+    /// A function OpenBLAS exports beyond the CBLAS interface (pthread builds), looked up at run time
+    /// so that other builds (OpenMP, other BLAS) still link and simply skip the tuning.
+    static func openBLASSymbol<F>(_ name: String, as type: F.Type) -> F? {
+        guard let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, name) else { return nil }
+        return unsafeBitCast(symbol, to: type)
     }
 
     /// The kernel family OpenBLAS picked at start-up ("Haswell", "SkylakeX", "Cooperlake", …).

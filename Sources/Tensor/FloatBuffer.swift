@@ -15,10 +15,16 @@ public final class FloatBuffer: @unchecked Sendable {
         pointer.initialize(repeating: 0, count: max(count, 1))
     }
 
-    /// A buffer holding a copy of `values`.
-    public convenience init(_ values: [Float]) {
-        self.init(count: values.count)
-        values.withUnsafeBufferPointer { pointer.update(from: $0.baseAddress!, count: values.count) }
+    /// A buffer holding a copy of `values` (written once: no zero-fill first, which for ViT-L's
+    /// weights would touch 1.7 GB twice at start-up).
+    public init(_ values: [Float]) {
+        count = values.count
+        pointer = .allocate(capacity: max(count, 1))
+        if values.isEmpty {
+            pointer.initialize(to: 0)
+        } else {
+            values.withUnsafeBufferPointer { pointer.initialize(from: $0.baseAddress!, count: values.count) }
+        }
     }
 
     deinit { pointer.deallocate() }

@@ -35,6 +35,33 @@ final class BLASTests: XCTestCase {
         }
     }
 
+    /// The idle-thread setting reaches OpenBLAS, and its restarted thread pool still computes
+    /// multi-threaded products correctly (compared with the same product on one thread).
+    func testLimitingIdleSpinningKeepsThreadedProductsRight() throws {
+        guard ProcessInfo.processInfo.environment["OPENBLAS_THREAD_TIMEOUT"] == nil else {
+            throw XCTSkip("OPENBLAS_THREAD_TIMEOUT is set in the environment; the setting is the user's")
+        }
+        guard BLAS.idleSpinExponent != nil else { throw XCTSkip("this BLAS does not export the OpenBLAS thread controls") }
+        let (m, n, k) = (384, 320, 256)
+        var rng = SystemRandomNumberGenerator()
+        let a = (0..<(m * k)).map { _ in Float.random(in: -1...1, using: &rng) }
+        let b = (0..<(k * n)).map { _ in Float.random(in: -1...1, using: &rng) }
+        func product(threads: Int) -> [Float] {
+            var c = [Float](repeating: 0, count: m * n)
+            BLAS.withThreads(threads) {
+                BLAS.gemm(transA: false, transB: true, m: m, n: n, k: k, a: a, lda: k, b: b, ldb: k, c: &c, ldc: n)
+            }
+            return c
+        }
+        let before = product(threads: 1)
+        XCTAssertTrue(BLAS.limitIdleSpinning(exponent: 4))
+        XCTAssertEqual(BLAS.idleSpinExponent, 4)
+        for _ in 0..<3 {
+            let threaded = product(threads: 2)
+            for i in stride(from: 0, to: m * n, by: 97) { XCTAssertEqual(threaded[i], before[i], accuracy: 1e-4) }
+        }
+    }
+
     func testTransposeAndStack() {
         let t = Tensor(shape: [2, 3], data: [1, 2, 3, 4, 5, 6])
         XCTAssertEqual(t.transposed(), Tensor(shape: [3, 2], data: [1, 4, 2, 5, 3, 6]))

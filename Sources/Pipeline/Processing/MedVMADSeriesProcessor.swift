@@ -13,6 +13,21 @@ public final class MedVMADSeriesProcessor: SeriesProcessor {
     public let spec: PipelineSpec
     private let loaded = Mutex<(MedVMADInference, DecisionPolicy)?>(nil)
     private let loading = Mutex(())
+    private let timing = Mutex(Timing())
+
+    /// Where a processor's time went, summed over the jobs it ran: the share of a run's wall time
+    /// spent outside the model is what `medvmad bench --pipeline` reports.
+    public struct Timing: Sendable, Equatable {
+        /// Reading the model folder (weights, prompts' text features), once per processor.
+        public var modelLoadSeconds: Double = 0
+        /// Inside the model: slice preprocessing to pixel values, forward passes, maps and scores.
+        public var modelSeconds: Double = 0
+        /// Slices the model scored.
+        public var slices: Int = 0
+    }
+
+    /// The time spent so far (see `Timing`).
+    public var timingSoFar: Timing { timing.withLock { $0 } }
 
     /// Most flagged slices given a thumbnail per series.
     static let thumbnailLimit = 12
@@ -29,8 +44,11 @@ public final class MedVMADSeriesProcessor: SeriesProcessor {
         // One loader at a time; the others wait instead of loading the weights twice.
         return try loading.withLock { _ in
             if let pair = loaded.withLock({ $0 }) { return pair }
+            let started = Date()
             let model = try MedVMADInference.load(modelDirectory: spec.infer.model, className: spec.infer.className)
             let pair = (model, try Self.policy(for: model, override: spec.infer.threshold, pipeline: spec.name))
+            let seconds = Date().timeIntervalSince(started)
+            timing.withLock { $0.modelLoadSeconds += seconds }
             loaded.withLock { $0 = pair }
             return pair
         }
@@ -71,7 +89,10 @@ public final class MedVMADSeriesProcessor: SeriesProcessor {
             let chunk = prepared.slices[start..<min(start + batch, prepared.slices.count)]
             let images = try chunk.map { try ByteImage(width: $0.size, height: $0.size, mode: .gray, pixels: $0.image) }
             // Checked again before every transformer block, so a limit stops even one long batch.
+            let started = Date()
             results += try inference.infer(images: images, batchSize: batch, interrupt: { try context.checkDeadline() })
+            let seconds = Date().timeIntervalSince(started)
+            timing.withLock { $0.modelSeconds += seconds; $0.slices += images.count }
         }
         // Maps stay in the model's units (0 … mapMaximum), the units of the policy's thresholds and scale.
         let verdict = SeriesVerdict(slices: results.map(policy.verdict), threshold: policy.imageThreshold)
