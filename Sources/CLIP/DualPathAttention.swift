@@ -32,11 +32,11 @@ extension TransformerBlock {
             (dst + 2 * c).update(from: v, count: c)
         }
         // v-v path: vv += attn_vv · Woutᵀ + bout
-        Attention.forward(out: s.attn.pointer, probs: s.probs.pointer, qkv: triple, batch: b, tokens: t, width: c, heads: heads, causal: causal)
+        Attention.forward(out: s.attn.pointer, probs: nil, qkv: triple, batch: b, tokens: t, width: c, heads: heads, causal: causal)
         for r in 0..<n { Elementwise.axpy(vv + r * c, outB.pointer, alpha: 1, count: c) }
         BLAS.gemm(transA: false, transB: true, m: n, n: c, k: c, a: s.attn.pointer, lda: c, b: outW.pointer, ldb: c, beta: 1, c: vv, ldc: c)
         // original path: x += attn · Woutᵀ + bout, then the MLP branch
-        Attention.forward(out: s.attn.pointer, probs: s.probs.pointer, qkv: s.qkv.pointer, batch: b, tokens: t, width: c, heads: heads, causal: causal)
+        Attention.forward(out: s.attn.pointer, probs: nil, qkv: s.qkv.pointer, batch: b, tokens: t, width: c, heads: heads, causal: causal)
         for r in 0..<n { Elementwise.axpy(x + r * c, outB.pointer, alpha: 1, count: c) }
         BLAS.gemm(transA: false, transB: true, m: n, n: c, k: c, a: s.attn.pointer, lda: c, b: outW.pointer, ldb: c, beta: 1, c: x, ldc: c)
         LayerNorm.forward(out: s.ln.pointer, mean: nil, rstd: nil, inp: x, weight: ln2W.pointer, bias: ln2B.pointer, rows: n, width: c, eps: eps)

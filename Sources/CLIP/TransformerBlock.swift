@@ -47,7 +47,7 @@ public final class BlockScratch: @unchecked Sendable {
     // @unchecked: used by one forward or backward call at a time.
     let ln: FloatBuffer, attn: FloatBuffer, act: FloatBuffer
     let dact: FloatBuffer, dfc1: FloatBuffer, dln: FloatBuffer, dattn: FloatBuffer, dqkv: FloatBuffer, dprobs: FloatBuffer
-    let qkv: FloatBuffer, probs: FloatBuffer
+    let qkv: FloatBuffer
 
     public init(batch b: Int, tokens t: Int, width c: Int, heads h: Int, mlpWidth m: Int, backward: Bool) {
         let n = b * t
@@ -55,7 +55,6 @@ public final class BlockScratch: @unchecked Sendable {
         attn = FloatBuffer(count: n * c)
         act = FloatBuffer(count: n * m)
         qkv = FloatBuffer(count: n * 3 * c)
-        probs = FloatBuffer(count: b * h * t * t)
         dact = FloatBuffer(count: backward ? n * m : 0)
         dfc1 = FloatBuffer(count: backward ? n * m : 0)
         dln = FloatBuffer(count: backward ? n * c : 0)
@@ -98,7 +97,8 @@ public final class TransformerBlock: @unchecked Sendable {
         if kind == .standard {
             let mean1 = acts?.ln1Mean.pointer, rstd1 = acts?.ln1Rstd.pointer
             let qkv = acts?.qkv.pointer ?? s.qkv.pointer
-            let probs = acts?.probs.pointer ?? s.probs.pointer
+            // Probabilities are kept only for a backward pass.
+            let probs = acts?.probs.pointer
             LayerNorm.forward(out: s.ln.pointer, mean: mean1, rstd: rstd1, inp: x, weight: ln1W.pointer, bias: ln1B.pointer, rows: n, width: c, eps: eps)
             Linear.forward(out: qkv, inp: s.ln.pointer, weight: qkvW.pointer, bias: qkvB.pointer, rows: n, inFeatures: c, outFeatures: 3 * c)
             Attention.forward(out: s.attn.pointer, probs: probs, qkv: qkv, batch: b, tokens: t, width: c, heads: heads, causal: causal)

@@ -23,6 +23,9 @@ extension MedVMADModel {
         // The SHA-256 of the weights runs on its own thread while they load (≈ 1.2 s for ViT-L, so
         // it costs no start-up time on two cores); nothing is returned before it matched.
         var pendingHash: (file: String, digest: PendingDigest)?
+        func hashMismatch(_ hash: String, file: String) -> MedVMADError {
+            .weightsMismatch(path: file, reason: "SHA-256 \(hash.prefix(16))… differs from the recorded \(manifest.clip.sha256.prefix(16))…")
+        }
         if let clip {
             checkpoint = clip
         } else {
@@ -40,7 +43,7 @@ extension MedVMADModel {
             do { checkpoint = try CLIPCheckpoint.load(path: weightsPath) } catch {
                 // Altered weights: the hash names the cause better than whatever the reader met.
                 if let pendingHash, let hash = try? pendingHash.digest.wait(), hash != manifest.clip.sha256 {
-                    throw MedVMADError.weightsMismatch(path: resolved.file, reason: "SHA-256 \(hash.prefix(16))… differs from the recorded \(manifest.clip.sha256.prefix(16))…")
+                    throw hashMismatch(hash, file: resolved.file)
                 }
                 throw error
             }
@@ -49,9 +52,7 @@ extension MedVMADModel {
         func checkHash() throws {
             guard let (file, digest) = pendingHash else { return }
             let hash = try digest.wait()
-            if hash != manifest.clip.sha256 {
-                throw MedVMADError.weightsMismatch(path: file, reason: "SHA-256 \(hash.prefix(16))… differs from the recorded \(manifest.clip.sha256.prefix(16))…")
-            }
+            if hash != manifest.clip.sha256 { throw hashMismatch(hash, file: file) }
         }
         guard checkpoint.config == manifest.clip.config else {
             try checkHash()

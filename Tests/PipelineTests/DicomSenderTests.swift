@@ -58,4 +58,34 @@ struct DicomSenderTests {
             "\(error)".contains("sending to TESTPACS@127.0.0.1:\(port + 1) failed")
         }
     }
+
+    /// A peer that accepts the connection and never answers (a hung PACS): the send gives up after
+    /// the stage's timeout instead of holding the job (dcmsend's own default waits 30 s for the
+    /// association and without limit for each C-STORE answer).
+    @Test func aSilentPeerFailsTheSendAfterTheTimeout() throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        try #require(listener >= 0)
+        defer { close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) } }
+        try #require(bound == 0 && listen(listener, 4) == 0)
+        // The kernel completes the TCP handshake from the backlog; nothing ever reads or answers.
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        let file = PipelineTestSupport.repositoryRoot + "/sample-data/dicom/CT_small.dcm"
+        let sender = DicomSender(stage: SendStage(aeTitle: "HUNG", host: "127.0.0.1", port: port, timeoutSeconds: 2))
+        #expect(sender.arguments(files: []).contains("--dimse-timeout"))
+        let started = Date()
+        #expect {
+            try sender.send(files: [file], key: "k")
+        } throws: { error in
+            "\(error)".contains("sending to HUNG@127.0.0.1:\(port) failed")
+        }
+        let waited = Date().timeIntervalSince(started)
+        #expect(waited < 15, "the send waited \(waited) s for a silent peer with a 2 s timeout")
+    }
 }

@@ -89,6 +89,22 @@ final class GradientCheckTests: XCTestCase {
         }
     }
 
+    /// Inference attention (probabilities not kept: one reused buffer per worker, normalised on the
+    /// output rows) gives what the kept-probabilities path gives, with and without the causal mask,
+    /// for more batch·head units than workers.
+    func testAttentionWithoutKeptProbabilitiesMatchesKeptPath() {
+        var r = Rng(state: 9)
+        let (b, t, c, h) = (3, 7, 12, 4)
+        let qkv = r.array(b * t * 3 * c)
+        for causal in [false, true] {
+            var kept = [Float](repeating: 0, count: b * t * c), probs = [Float](repeating: 0, count: b * h * t * t)
+            var streamed = [Float](repeating: .nan, count: b * t * c)
+            Attention.forward(out: &kept, probs: &probs, qkv: qkv, batch: b, tokens: t, width: c, heads: h, causal: causal)
+            Attention.forward(out: &streamed, probs: nil, qkv: qkv, batch: b, tokens: t, width: c, heads: h, causal: causal)
+            for i in 0..<kept.count { XCTAssertEqual(streamed[i], kept[i], accuracy: 1e-6, "causal \(causal) at \(i)") }
+        }
+    }
+
     func testAttentionMatchesNaiveReference() {
         var r = Rng(state: 5)
         let (t, c, h) = (4, 6, 2)

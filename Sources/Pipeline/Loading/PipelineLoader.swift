@@ -301,7 +301,7 @@ struct SpecBuilder {
     }
 
     func sendStage(_ node: Node) -> SendStage? {
-        guard let f = reader.mapping(node, "send", allowed: ["ae_title", "host", "port", "calling_ae"]) else { return nil }
+        guard let f = reader.mapping(node, "send", allowed: ["ae_title", "host", "port", "calling_ae", "timeout_seconds"]) else { return nil }
         func aeTitle(_ key: String) -> String? {
             guard let n = f[key], let title = reader.string(n, f.path(key)) else { return nil }
             // PS3.8: at most 16 characters of the default repertoire, no backslash or control characters.
@@ -315,14 +315,15 @@ struct SpecBuilder {
         let calling = f["calling_ae"] == nil ? "MEDVMAD" : aeTitle("calling_ae")
         let host = f["host"].flatMap { reader.string($0, f.path("host")) }
         let port = f["port"].flatMap { reader.int($0, f.path("port"), range: 1...65_535) }
+        let timeout = f["timeout_seconds"].map { reader.int($0, f.path("timeout_seconds"), range: 1...86_400) } ?? SendStage.defaultTimeoutSeconds
         for key in ["ae_title", "host", "port"] where f[key] == nil {
             reader.error("send: missing '\(key)'", at: node)
         }
-        guard let called, let calling, let host, let port else { return nil }
+        guard let called, let calling, let host, let port, let timeout else { return nil }
         if !environment.hasProgram("dcmsend") {
             reader.warning("send: dcmsend (dcmtk) is not on PATH; sending will fail", at: node)
         }
-        return SendStage(aeTitle: called, host: host, port: port, callingAETitle: calling)
+        return SendStage(aeTitle: called, host: host, port: port, callingAETitle: calling, timeoutSeconds: timeout)
     }
 
     func reportStage(_ node: Node) -> ReportStage? {

@@ -25,7 +25,9 @@ public struct DicomSender: Sendable {
 
     /// The dcmsend arguments for `files`.
     public func arguments(files: [String]) -> [String] {
-        ["--aetitle", stage.callingAETitle, "--call", stage.aeTitle, "--no-halt", stage.host, String(stage.port)] + files
+        let t = String(stage.timeoutSeconds)
+        return ["--aetitle", stage.callingAETitle, "--call", stage.aeTitle, "--no-halt",
+                "--timeout", t, "--acse-timeout", t, "--dimse-timeout", t, stage.host, String(stage.port)] + files
     }
 
     /// Sends `files` (DICOM files only); throws with dcmsend's own message unless every file was stored.

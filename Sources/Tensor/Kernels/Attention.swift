@@ -8,10 +8,13 @@ import Foundation
 public enum Attention {
     /// - Parameters:
     ///   - out: [B, T, C] attention output (before the output projection).
-    ///   - probs: [B, H, T, T] softmax probabilities, kept for backward.
+    ///   - probs: [B, H, T, T] softmax probabilities, kept for backward; nil when nothing will
+    ///     differentiate this call (inference): each worker then reuses one [T, T] buffer that stays
+    ///     in cache instead of streaming B·H of them through memory, and the softmax's division is
+    ///     applied to the [T, D] output rows rather than the [T, T] probabilities.
     ///   - qkv: [B, T, 3C], Q | K | V along the last dimension.
     @inlinable
-    public static func forward(out: UnsafeMutablePointer<Float>, probs: UnsafeMutablePointer<Float>, qkv: UnsafePointer<Float>,
+    public static func forward(out: UnsafeMutablePointer<Float>, probs: UnsafeMutablePointer<Float>?, qkv: UnsafePointer<Float>,
                                batch b: Int, tokens t: Int, width c: Int, heads h: Int, causal: Bool) {
         let d = c / h
         let scale = 1 / Float(d).squareRoot()
@@ -20,12 +23,15 @@ public enum Attention {
         // Heads run in parallel on the cores; each head's small products run single-threaded.
         BLAS.withThreads(Parallel.workers > 1 ? 1 : BLAS.threads) {
         Parallel.chunks(units, grain: 1) { range in
+            let local = probs == nil ? UnsafeMutablePointer<Float>.allocate(capacity: t * t + t) : nil
+            defer { local?.deallocate() }
             for u in range {
                 let bi = u / h, hi = u % h
                 let q = qkv + bi * t * c3 + hi * d
                 let k = q + c
                 let v = q + 2 * c
-                let p = probs + u * t * t
+                let p = probs.map { $0 + u * t * t } ?? local!
+                let o = out + bi * t * c + hi * d
                 // S = scale · Q Kᵀ  [T, T]
                 BLAS.gemm(transA: false, transB: true, m: t, n: t, k: d, alpha: scale, a: q, lda: c3, b: k, ldb: c3, beta: 0, c: p, ldc: t)
                 for i in 0..<t {
@@ -33,12 +39,14 @@ public enum Attention {
                     let valid = causal ? i + 1 : t
                     let mx = VectorOps.max(row, count: valid)
                     let sum = FastMath.expSum(out: row, inp: row, count: valid, shift: -mx)
-                    VectorOps.scale(row, by: 1 / sum, count: valid)
+                    if probs != nil { VectorOps.scale(row, by: 1 / sum, count: valid) } else { local![t * t + i] = 1 / sum }
                     for j in valid..<t { row[j] = 0 }
                 }
                 // O = P V  [T, D] into the head's slice of out
-                BLAS.gemm(transA: false, transB: false, m: t, n: d, k: t, a: p, lda: t, b: v, ldb: c3, beta: 0,
-                          c: out + bi * t * c + hi * d, ldc: c)
+                BLAS.gemm(transA: false, transB: false, m: t, n: d, k: t, a: p, lda: t, b: v, ldb: c3, beta: 0, c: o, ldc: c)
+                if let local {
+                    for i in 0..<t { VectorOps.scale(o + i * c, by: local[t * t + i], count: d) }
+                }
             }
         }
         }
