@@ -111,8 +111,8 @@ import Testing
         let (outcomes, _) = try ClinicalTestSupport.infer([root + "/in"], model: root + "/model", output: output, formats: [.seg, .nifti])
         #expect(outcomes.count == 1 && outcomes[0].error == nil, "\(outcomes)")
         let folder = output + "/" + outcomes[0].folder
-        // (thumbnails/ holds the report's small previews, which every processed series gets.)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == ["nifti", "results.json", "seg", "thumbnails"])
+        // No thumbnails/ either: those are the HTML report's previews, and infer writes no report.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == ["nifti", "results.json", "seg"])
     }
 
     /// The command itself: exit status 3 when a series failed, the error on stderr and in the

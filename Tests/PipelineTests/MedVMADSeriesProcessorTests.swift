@@ -129,6 +129,40 @@ import Testing
 
     /// Nothing above threshold is an outcome stated in results.json and the reports, with the
     /// figures and the highest-scoring slice's thumbnail still written.
+    /// Thumbnails exist for the HTML report only: a pipeline reporting JSON and CSV writes none.
+    @Test func noHTMLReportMeansNoThumbnails() throws {
+        try Self.makeModel(at: root + "/model")
+        try PipelineTestSupport.writeVolume(root + "/in/vol.nii.gz", size: [20, 16, 2], seed: 0)
+        let yaml = """
+        name: plain
+        output: out
+        ingest:
+          folders: [in]
+        select:
+          - name: all
+            min_slices: 1
+        prepare:
+          skip_empty: false
+        infer:
+          model: model
+          class_name: brain
+        write:
+          outputs: [nifti]
+        report:
+          formats: [json, csv]
+        """
+        let spec = try PipelineLoader.load(yaml: yaml, path: root + "/p.yaml", environment: PipelineTestSupport.environment()).get()
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let summary = try PipelineRunner(spec: spec, processor: MedVMADSeriesProcessor(spec: spec), logger: logger, interactiveProgress: false).run()
+        #expect(summary.completed == 1, "\(summary.failures)")
+        let folder = root + "/out/nifti/vol"
+        let results = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/results.json"))) as! [String: Any]
+        #expect((results["thumbnails"] as! [[String: Any]]).isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == ["nifti", "results.json"])
+        #expect(FileManager.default.fileExists(atPath: root + "/out/report.csv"))
+    }
+
     @Test func noAnomalyIsAStatedOutcome() throws {
         try Self.makeModel(at: root + "/model")
         try PipelineTestSupport.writeVolume(root + "/in/vol.nii.gz", size: [20, 16, 2], seed: 0)

@@ -127,8 +127,10 @@ public final class MedVMADSeriesProcessor: SeriesProcessor {
         let flagged = verdict.flaggedSlices.map { prepared.slices[$0].index }
         let shown = verdict.flaggedSlices.sorted { verdict.slices[$0].score > verdict.slices[$1].score }
             .prefix(Self.thumbnailLimit).map { prepared.slices[$0].index }
+        // Only the HTML report shows them: `infer`, and pipelines without an HTML report, write none.
         var thumbnails: [ResultsDocument.Thumbnail] = []
-        for z in Array(Set(shown + (worst.map { [$0] } ?? []))).sorted() where verdictBySlice[z] != nil {
+        let wantsThumbnails = spec.report.formats.contains(.html)
+        for z in Array(Set(shown + (worst.map { [$0] } ?? []))).sorted() where wantsThumbnails && verdictBySlice[z] != nil {
             let name = "thumbnails/slice-\(String(format: "%04d", z)).png"
             outputs.append(try writer.writeThumbnail(slice: z, as: name))
             thumbnails.append(.init(slice: z, file: name, abnormal: flagged.contains(z)))
