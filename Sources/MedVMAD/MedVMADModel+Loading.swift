@@ -23,8 +23,14 @@ extension MedVMADModel {
         // The SHA-256 of the weights runs on its own thread while they load (≈ 1.2 s for ViT-L, so
         // it costs no start-up time on two cores); nothing is returned before it matched.
         var pendingHash: (file: String, digest: PendingDigest)?
-        func hashMismatch(_ hash: String, file: String) -> MedVMADError {
-            .weightsMismatch(path: file, reason: "SHA-256 \(hash.prefix(16))… differs from the recorded \(manifest.clip.sha256.prefix(16))…")
+        /// Throws `weightsMismatch` unless the weights hashed to the recorded SHA-256 (the hashing's
+        /// own error when it could not read them; a no-op when not verifying).
+        func checkHash() throws {
+            guard let (file, digest) = pendingHash else { return }
+            let hash = try digest.wait()
+            if hash != manifest.clip.sha256 {
+                throw MedVMADError.weightsMismatch(path: file, reason: "SHA-256 \(hash.prefix(16))… differs from the recorded \(manifest.clip.sha256.prefix(16))…")
+            }
         }
         if let clip {
             checkpoint = clip
@@ -42,17 +48,9 @@ extension MedVMADModel {
             }
             do { checkpoint = try CLIPCheckpoint.load(path: weightsPath) } catch {
                 // Altered weights: the hash names the cause better than whatever the reader met.
-                if let pendingHash, let hash = try? pendingHash.digest.wait(), hash != manifest.clip.sha256 {
-                    throw hashMismatch(hash, file: resolved.file)
-                }
+                do { try checkHash() } catch let mismatch as MedVMADError { throw mismatch } catch {}
                 throw error
             }
-        }
-        /// Throws unless the weights hashed to the recorded SHA-256 (a no-op when not verifying).
-        func checkHash() throws {
-            guard let (file, digest) = pendingHash else { return }
-            let hash = try digest.wait()
-            if hash != manifest.clip.sha256 { throw hashMismatch(hash, file: file) }
         }
         guard checkpoint.config == manifest.clip.config else {
             try checkHash()

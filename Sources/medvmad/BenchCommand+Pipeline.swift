@@ -97,11 +97,12 @@ extension BenchCommand {
         figures["pipeline_seconds_per_slice"] = work / Double(timing.slices)
         figures["pipeline_model_seconds_per_slice"] = timing.modelSeconds / Double(timing.slices)
         figures["pipeline_outside_model_share"] = outside / work
-        figures["pipeline_peak_rss_mb"] = Memory.peakResidentMB()
+        let peak = Memory.peakResidentMB()
+        figures["pipeline_peak_rss_mb"] = peak
         if !json {
             print(String(format: "pipeline %@ (%@): %d slices, %.2f s/slice (model %.2f s/slice), %.1f %% of the time outside the model; model load %.1f s once; peak %.0f MB",
                          pipelineFile, summary.line, timing.slices, work / Double(timing.slices), timing.modelSeconds / Double(timing.slices),
-                         100 * outside / work, timing.modelLoadSeconds, Memory.peakResidentMB()))
+                         100 * outside / work, timing.modelLoadSeconds, peak))
         }
     }
 }

@@ -127,14 +127,13 @@ import Testing
         #expect(try DicomHeader.read(path: dicomFolder + "/seg/seg.dcm").sopInstanceUID == seg.sopInstanceUID)
     }
 
-    /// Nothing above threshold is an outcome stated in results.json and the reports, with the
-    /// figures and the highest-scoring slice's thumbnail still written.
-    /// Thumbnails exist for the HTML report only: a pipeline reporting JSON and CSV writes none.
-    @Test func noHTMLReportMeansNoThumbnails() throws {
+    /// Runs pipeline `name` over one 20×16×2 NIfTI volume with the tiny model; `stages` is the YAML
+    /// of its infer, write and report stages. Returns the volume's output folder and its results.json.
+    func runOnOneVolume(name: String, stages: String) throws -> (folder: String, results: [String: Any]) {
         try Self.makeModel(at: root + "/model")
         try PipelineTestSupport.writeVolume(root + "/in/vol.nii.gz", size: [20, 16, 2], seed: 0)
         let yaml = """
-        name: plain
+        name: \(name)
         output: out
         ingest:
           folders: [in]
@@ -143,14 +142,8 @@ import Testing
             min_slices: 1
         prepare:
           skip_empty: false
-        infer:
-          model: model
-          class_name: brain
-        write:
-          outputs: [nifti]
-        report:
-          formats: [json, csv]
-        """
+
+        """ + stages
         let spec = try PipelineLoader.load(yaml: yaml, path: root + "/p.yaml", environment: PipelineTestSupport.environment()).get()
         var logger = Logger(label: "test")
         logger.logLevel = .critical
@@ -158,41 +151,39 @@ import Testing
         #expect(summary.completed == 1, "\(summary.failures)")
         let folder = root + "/out/nifti/vol"
         let results = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/results.json"))) as! [String: Any]
+        return (folder, results)
+    }
+
+    /// Thumbnails exist for the HTML report only: a pipeline reporting JSON and CSV writes none.
+    @Test func noHTMLReportMeansNoThumbnails() throws {
+        let (folder, results) = try runOnOneVolume(name: "plain", stages: """
+            infer:
+              model: model
+              class_name: brain
+            write:
+              outputs: [nifti]
+            report:
+              formats: [json, csv]
+            """)
         #expect((results["thumbnails"] as! [[String: Any]]).isEmpty)
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == ["nifti", "results.json"])
         #expect(FileManager.default.fileExists(atPath: root + "/out/report.csv"))
     }
 
+    /// Nothing above threshold is an outcome stated in results.json and the reports, with the
+    /// figures and the highest-scoring slice's thumbnail still written.
     @Test func noAnomalyIsAStatedOutcome() throws {
-        try Self.makeModel(at: root + "/model")
-        try PipelineTestSupport.writeVolume(root + "/in/vol.nii.gz", size: [20, 16, 2], seed: 0)
         // A threshold above the map maximum: no slice can be flagged.
-        let yaml = """
-        name: quiet
-        output: out
-        ingest:
-          folders: [in]
-        select:
-          - name: all
-            min_slices: 1
-        prepare:
-          skip_empty: false
-        infer:
-          model: model
-          class_name: brain
-          threshold: 1000
-        write:
-          outputs: [png]
-        report:
-          formats: [json, csv, html]
-        """
-        let spec = try PipelineLoader.load(yaml: yaml, path: root + "/p.yaml", environment: PipelineTestSupport.environment()).get()
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
-        let summary = try PipelineRunner(spec: spec, processor: MedVMADSeriesProcessor(spec: spec), logger: logger, interactiveProgress: false).run()
-        #expect(summary.completed == 1, "\(summary.failures)")
-        let folder = root + "/out/nifti/vol"
-        let results = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/results.json"))) as! [String: Any]
+        let (folder, results) = try runOnOneVolume(name: "quiet", stages: """
+            infer:
+              model: model
+              class_name: brain
+              threshold: 1000
+            write:
+              outputs: [png]
+            report:
+              formats: [json, csv, html]
+            """)
         #expect(results["outcome"] as! String == "no anomaly above threshold")
         #expect((results["statement"] as! String).hasPrefix("no anomaly above threshold 1000.000"))
         #expect((results["abnormalSlices"] as! [Int]).isEmpty)
