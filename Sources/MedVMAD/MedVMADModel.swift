@@ -9,7 +9,9 @@ public final class MedVMADModel: @unchecked Sendable {
     public let prompts: PromptLearner
     public let params: ParameterSet
     /// Activation buffers reused from one training step to the next.
-    let trainingWorkspaces = TrainingWorkspacePool()
+    let trainingWorkspaces = WorkspacePool<TrainingWorkspace>()
+    /// Temporaries reused from one inference batch to the next.
+    let inferenceWorkspaces = WorkspacePool<InferenceWorkspace>()
     /// Text features of a fixed prompt ensemble (nil when the prompts are learned).
     public let fixedTextFeatures: Tensor?
 
@@ -163,15 +165,23 @@ final class VisionPass {
     let heads: [AnomalyHead]
     /// Per level: seg and det features [B, P, E] (CLS dropped).
     let features: [(FloatBuffer, FloatBuffer)]
+    /// Per level, the adapters kept for backward or asked for with `keepAdapters` (otherwise empty).
     let adapters: [ResidualAdapters]
     let acts: [Int: BlockActivations]
     let scratch: BlockScratch
     /// The reusable buffers of a training pass, handed back to the model's pool when the pass ends.
     let workspace: TrainingWorkspace?
+    /// The reusable buffers of a pass that is not differentiated through the vision tower (the other case).
+    let inferenceWorkspace: InferenceWorkspace?
     /// The global-embedding score, when the config's image score comes from it.
     let global: GlobalScoreHead?
 
-    init(model: MedVMADModel, pixels: Tensor, textFeatures: Tensor, training: Bool, interrupt: () throws -> Void = {}) throws {
+    /// - Parameters:
+    ///   - training: keep what backward through the adapters and blocks needs.
+    ///   - keepAdapters: keep every level's adapters (`adapters`, with their features for every token,
+    ///     CLS included) after a pass without training too; otherwise such a pass computes them in
+    ///     buffers reused level after level.
+    init(model: MedVMADModel, pixels: Tensor, textFeatures: Tensor, training: Bool, keepAdapters: Bool = false, interrupt: () throws -> Void = {}) throws {
         let cfg = model.config, v = model.clip.vision, vc = v.config
         guard pixels.rank == 4, pixels.shape[1] == vc.channels, pixels.shape[2] == cfg.imageSize, pixels.shape[3] == cfg.imageSize else {
             throw MedVMADError.invalidInput(reason: "pixels must be [B, \(vc.channels), \(cfg.imageSize), \(cfg.imageSize)], got \(pixels.shape)")
@@ -182,15 +192,19 @@ final class VisionPass {
         let g = cfg.imageSize / vc.patchSize, p = g * g
         batch = b
         tokens = t
-        let x = FloatBuffer(count: b * t * c)
-        pixels.withPointer { v.embed(pixels: $0, batch: b, imageSize: cfg.imageSize, into: x.pointer) }
         // Only a pass with adapters to train keeps activations for backward.
         let ws: TrainingWorkspace? = training && adapterSettings != nil
             ? model.trainingWorkspaces.take(batch: b)
                 ?? TrainingWorkspace(batch: b, scratch: BlockScratch(batch: b, tokens: t, width: c, heads: vc.heads, mlpWidth: vc.mlpWidth, backward: true))
             : nil
+        let iw: InferenceWorkspace? = ws != nil ? nil
+            : model.inferenceWorkspaces.take(batch: b)
+                ?? InferenceWorkspace(batch: b, tokens: t, width: c, heads: vc.heads, mlpWidth: vc.mlpWidth, adapterBottleneck: adapterSettings?.bottleneck)
         workspace = ws
-        scratch = ws?.scratch ?? BlockScratch(batch: b, tokens: t, width: c, heads: vc.heads, mlpWidth: vc.mlpWidth, backward: false)
+        inferenceWorkspace = iw
+        scratch = ws?.scratch ?? iw!.scratch
+        let x = iw?.stream ?? FloatBuffer(count: b * t * c)
+        pixels.withPointer { v.embed(pixels: $0, batch: b, imageSize: cfg.imageSize, into: x.pointer) }
         let first = cfg.featureLayers.first!, last = cfg.featureLayers.last!
         let globalScore = cfg.effectiveImageScoreRule == .globalEmbedding
         var acts: [Int: BlockActivations] = [:]
@@ -216,8 +230,16 @@ final class VisionPass {
                 features.append((feat, feat))
                 heads.append(head)
             } else if let k = cfg.featureLayers.firstIndex(of: i + 1), let adapterSettings {
-                let ad = ResidualAdapters(level: k, rows: b * t, width: c, bottleneck: e, mix: adapterSettings.mix, slope: adapterSettings.leakySlope)
-                ad.forward(x.pointer, params: model.params)
+                let ad: ResidualAdapters
+                if !keepAdapters, let buffers = iw?.adapterBuffers {
+                    ad = ResidualAdapters(level: k, bottleneck: e, mix: adapterSettings.mix, slope: adapterSettings.leakySlope, buffers: buffers)
+                    // After the last level the stream feeds only the pooled output.
+                    ad.forward(x.pointer, params: model.params, updateStream: i + 1 < last || globalScore)
+                } else {
+                    ad = ResidualAdapters(level: k, rows: b * t, width: c, bottleneck: e, mix: adapterSettings.mix, slope: adapterSettings.leakySlope)
+                    ad.forward(x.pointer, params: model.params)
+                    adapters.append(ad)
+                }
                 let seg = FloatBuffer(count: b * p * e), det = FloatBuffer(count: b * p * e)
                 for bi in 0..<b {
                     (seg.pointer + bi * p * e).update(from: ad.mid[0].pointer + (bi * t + 1) * e, count: p * e)
@@ -225,7 +247,6 @@ final class VisionPass {
                 }
                 let head = AnomalyHead(batch: b, grid: g, size: cfg.imageSize, embed: e, scale: cfg.logitScale)
                 textFeatures.withPointer { head.forward(seg: seg.pointer, det: det.pointer, text: $0) }
-                adapters.append(ad)
                 features.append((seg, det))
                 heads.append(head)
             }
@@ -248,6 +269,7 @@ final class VisionPass {
 
     deinit {
         if let workspace { model.trainingWorkspaces.give(workspace) }
+        if let inferenceWorkspace { model.inferenceWorkspaces.give(inferenceWorkspace) }
     }
 
     /// Backpropagates the per-level feature gradients through adapters and frozen blocks.

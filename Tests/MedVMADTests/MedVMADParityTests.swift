@@ -130,6 +130,36 @@ final class MedVMADParityTests: XCTestCase {
         }
     }
 
+    /// Inference passes reuse one set of temporaries (the stream, the blocks' scratch, the adapters'
+    /// products shared by the levels): a pass after another on different pixels, and after one of
+    /// another batch size, must give bit-identical outputs to the first.
+    func testReusedInferenceBuffersGiveIdenticalOutputs() throws {
+        for c in try Self.cases() {
+            let pixels = try c.file.tensor("inputs.pixel_values"), text = c.model.textFeatures()
+            let first = try c.model.forward(pixels: pixels, textFeatures: text, keepLevels: true)
+            let b = pixels.shape[0]
+            XCTAssertNotNil(c.model.inferenceWorkspaces.take(batch: b), "the pass handed its workspace back")
+            _ = try c.model.forward(pixels: pixels, textFeatures: text)
+            var other = pixels
+            for i in other.data.indices { other.data[i] = -other.data[i] * 0.5 }
+            _ = try c.model.forward(pixels: other, textFeatures: text)
+            let again = try c.model.forward(pixels: pixels, textFeatures: text, keepLevels: true)
+            let single = Tensor(shape: [1] + pixels.shape.dropFirst(), data: Array(pixels.data.prefix(pixels.count / b)))
+            _ = try c.model.forward(pixels: single, textFeatures: text)
+            XCTAssertNil(c.model.inferenceWorkspaces.take(batch: b), "a pass of another batch size replaced the idle workspace")
+            let third = try c.model.forward(pixels: pixels, textFeatures: text, keepLevels: true)
+            for out in [again, third] {
+                XCTAssertEqual(out.anomalyMaps.data, first.anomalyMaps.data)
+                XCTAssertEqual(out.imageScores, first.imageScores)
+                for k in first.segTokens.indices {
+                    XCTAssertEqual(out.segTokens[k].data, first.segTokens[k].data, "level \(k) seg features")
+                    XCTAssertEqual(out.detTokens[k].data, first.detTokens[k].data, "level \(k) det features")
+                    XCTAssertEqual(out.levelProbabilities[k].data, first.levelProbabilities[k].data, "level \(k) probabilities")
+                }
+            }
+        }
+    }
+
     func testThreeAdamStepsMatchReference() throws {
         for c in try Self.cases() {
             let f = c.file, name = c.set.lastPathComponent + "/" + (f.path as NSString).lastPathComponent

@@ -29,7 +29,8 @@ public final class MVFAFewShotMemory: @unchecked Sendable {
         let n = views.shape[0], plane = views.count / max(n, 1)
         for i in 0..<n {
             let one = Tensor(shape: [1] + Array(views.shape.dropFirst()), data: Array(views.data[(i * plane)..<((i + 1) * plane)]))
-            let pass = try VisionPass(model: model, pixels: one, textFeatures: text, training: false)
+            // The bank holds every token's features, CLS included (the reference's `p[0]`).
+            let pass = try VisionPass(model: model, pixels: one, textFeatures: text, training: false, keepAdapters: true)
             for (k, ad) in pass.adapters.enumerated() { perLevel[k] += ad.mid[0].array }
         }
         let e = model.config.adapters!.bottleneck
@@ -103,9 +104,9 @@ public final class MVFAFewShotMemory: @unchecked Sendable {
         let up = BilinearUpsample(from: (g, g), to: (s, s), alignCorners: true)
         let out = FloatBuffer(count: b * s2), level = FloatBuffer(count: s2), scratch = FloatBuffer(count: g * s)
         let unit = FloatBuffer(count: p * e), sims = FloatBuffer(count: p * bankRows), dist = FloatBuffer(count: p)
-        for (k, ad) in pass.adapters.enumerated() {
+        for (k, (seg, _)) in pass.features.enumerated() {
             for bi in 0..<b {
-                L2Normalize.forward(out: unit.pointer, norms: nil, inp: ad.mid[0].pointer + (bi * t + 1) * e, rows: p, width: e)
+                L2Normalize.forward(out: unit.pointer, norms: nil, inp: seg.pointer + bi * p * e, rows: p, width: e)
                 BLAS.gemm(transA: false, transB: true, m: p, n: bankRows, k: e, a: unit.pointer, lda: e, b: banks[k].pointer, ldb: e,
                           c: sims.pointer, ldc: bankRows)
                 for i in 0..<p {
