@@ -38,6 +38,7 @@ struct BenchCommand: ParsableCommand {
         let config = p.config
         var figures: [String: Any] = ["openblas_core": BLAS.coreName, "blas_threads": BLAS.threads, "preset": p.rawValue,
                                       "openblas_idle_spin_exponent": BLAS.idleSpinExponent ?? -1,
+                                      "allocator_heap_block_limit_mb": Double(Allocator.heapBlockLimitBytes ?? 0) / 1_048_576,
                                       "protocol": "one warm-up run, then the best of \(max(1, repeats)) (the peers' protocol)"]
         // Per-image figures in the order measured, with their labels, for the side-by-side lines.
         var timed: [(key: String, label: String)] = []

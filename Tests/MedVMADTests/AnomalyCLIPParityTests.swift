@@ -19,11 +19,6 @@ final class AnomalyCLIPParityTests: XCTestCase {
         var name: String { url.deletingLastPathComponent().lastPathComponent + "/" + url.lastPathComponent }
     }
 
-    static func jsonArray<T>(_ s: String?) -> [T]? {
-        guard let s, let d = s.data(using: .utf8) else { return nil }
-        return (try? JSONSerialization.jsonObject(with: d)) as? [T]
-    }
-
     static func load(_ url: URL) throws -> Case {
         let file = try SafetensorsFile(path: url.path)
         let m = file.metadata
@@ -34,7 +29,7 @@ final class AnomalyCLIPParityTests: XCTestCase {
         XCTAssertEqual(m["profile"], config.profile)
         config.imageSize = try XCTUnwrap(m["image_size"].flatMap(Int.init))
         config.dpamFromLayer = try XCTUnwrap(m["dpam_from_layer"].flatMap(Int.init))
-        config.featureLayers = try XCTUnwrap(jsonArray(m["feature_layers"]) as [Int]?)
+        config.featureLayers = try XCTUnwrap(FixtureMetadata.array(m["feature_layers"]) as [Int]?)
         config.prompt.contextLength = try XCTUnwrap(m["n_ctx"].flatMap(Int.init))
         config.prompt.deepTokens = try XCTUnwrap(m["deep_prompt_tokens"].flatMap(Int.init))
         config.prompt.depth = try XCTUnwrap(m["prompt_depth"].flatMap(Int.init))
@@ -45,7 +40,7 @@ final class AnomalyCLIPParityTests: XCTestCase {
         config.training.localWeight = Float(try XCTUnwrap(m["local_weight"].flatMap(Double.init)))
         config.smoothingSigma = Float(try XCTUnwrap(m["sigma"].flatMap(Double.init)))
         config.smoothingTruncate = Float(try XCTUnwrap(m["truncate"].flatMap(Double.init)))
-        XCTAssertEqual(config.prompt.texts, jsonArray(m["prompt_texts"]) as [String]?, "prompt strings built from the templates")
+        XCTAssertEqual(config.prompt.texts, FixtureMetadata.array(m["prompt_texts"]) as [String]?, "prompt strings built from the templates")
         let (shape, flat) = try file.integers("inputs.input_ids")
         let ids = (0..<shape[0]).map { Array(flat[($0 * shape[1])..<(($0 + 1) * shape[1])]) }
         // The reference hard-codes the CLIP BPE ids of its two prompts; the project's tokenizer must agree.
@@ -55,7 +50,7 @@ final class AnomalyCLIPParityTests: XCTestCase {
         var params: [String: Tensor] = [:]
         for n in file.names where n.hasPrefix("params.") { params[String(n.dropFirst("params.".count))] = try file.tensor(n) }
         try model.params.load(params, path: url.path)
-        XCTAssertEqual(model.prompts.eotIndices, jsonArray(m["eot_index"]) as [Int]?)
+        XCTAssertEqual(model.prompts.eotIndices, FixtureMetadata.array(m["eot_index"]) as [Int]?)
         return Case(url: url, file: file, model: model)
     }
 
@@ -71,12 +66,6 @@ final class AnomalyCLIPParityTests: XCTestCase {
         let cases = try files.map { try load($0) }
         loaded = cases
         return cases
-    }
-
-    func assertClose(_ a: Tensor, _ e: Tensor, _ what: String, atol: Float, rtol: Float = 0, file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(a.count, e.count, "\(what): size", file: file, line: line)
-        guard a.count == e.count else { return }
-        if let m = Compare.allClose(a.data, e.data, shape: e.shape, atol: atol, rtol: rtol) { XCTFail("\(what): \(m)", file: file, line: line) }
     }
 
     func testResizedPositionEmbeddingMatchesReference() throws {

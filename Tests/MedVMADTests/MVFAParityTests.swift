@@ -16,11 +16,6 @@ final class MVFAParityTests: XCTestCase {
         let model: MedVMADModel
     }
 
-    static func jsonArray<T>(_ s: String?) -> [T]? {
-        guard let s, let d = s.data(using: .utf8) else { return nil }
-        return (try? JSONSerialization.jsonObject(with: d)) as? [T]
-    }
-
     /// The CLIP fixture set a baseline reference was computed on: named in its metadata and checked by hash.
     static func clipSet(for file: SafetensorsFile) throws -> URL {
         let m = file.metadata
@@ -38,14 +33,14 @@ final class MVFAParityTests: XCTestCase {
         let clipConfig = try CLIPConfig.load(huggingFaceConfig: set.appendingPathComponent("config.json").path)
         let weights = try CLIPWeights.load(from: try SafetensorsFile(path: set.appendingPathComponent("model.safetensors").path), config: clipConfig)
         var config = MedVMADConfig.Profile.mvfa.config(clip: clipConfig, className: try XCTUnwrap(m["class_name"]))
-        config.featureLayers = try XCTUnwrap(jsonArray(m["feature_layers"]) as [Int]?)
+        config.featureLayers = try XCTUnwrap(FixtureMetadata.array(m["feature_layers"]) as [Int]?)
         config.imageSize = try XCTUnwrap(m["image_size"].flatMap(Int.init))
-        config.adapters!.mix = try XCTUnwrap((jsonArray(m["adapter_mix"]) as [Double]?)?.map(Float.init))
+        config.adapters!.mix = try XCTUnwrap((FixtureMetadata.array(m["adapter_mix"]) as [Double]?)?.map(Float.init))
         config.adapters!.leakySlope = Float(try XCTUnwrap(m["leaky_slope"].flatMap(Double.init)))
         config.logitScale = Float(try XCTUnwrap(m["logit_scale"].flatMap(Double.init)))
         config.training.learningRate = Float(try XCTUnwrap(m["learning_rate"].flatMap(Double.init)))
-        let ensemble = PromptEnsemble(normalStates: try XCTUnwrap(jsonArray(m["normal_states"])), abnormalStates: try XCTUnwrap(jsonArray(m["abnormal_states"])),
-                                      templates: try XCTUnwrap(jsonArray(m["templates"])))
+        let ensemble = PromptEnsemble(normalStates: try XCTUnwrap(FixtureMetadata.array(m["normal_states"])), abnormalStates: try XCTUnwrap(FixtureMetadata.array(m["abnormal_states"])),
+                                      templates: try XCTUnwrap(FixtureMetadata.array(m["templates"])))
         // The reference uses MVFA's strings; the profile must carry exactly these, in this order.
         XCTAssertEqual(ensemble, config.promptEnsemble, "the profile's prompt ensemble differs from the reference's")
         XCTAssertEqual(ensemble.templates.count, 35)
@@ -71,12 +66,6 @@ final class MVFAParityTests: XCTestCase {
         }
         cached = made
         return made
-    }
-
-    func assertClose(_ a: Tensor, _ e: Tensor, _ what: String, atol: Float, rtol: Float = 0, file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(a.count, e.count, "\(what): size", file: file, line: line)
-        guard a.count == e.count else { return }
-        if let m = Compare.allClose(a.data, e.data, shape: e.shape, atol: atol, rtol: rtol) { XCTFail("\(what): \(m)", file: file, line: line) }
     }
 
     func testPositionsAreResizedWithAntialiasedBicubic() throws {

@@ -15,11 +15,6 @@ final class MedVMADParityTests: XCTestCase {
         let model: MedVMADModel
     }
 
-    static func jsonArray<T>(_ s: String?) -> [T]? {
-        guard let s, let d = s.data(using: .utf8) else { return nil }
-        return (try? JSONSerialization.jsonObject(with: d)) as? [T]
-    }
-
     /// Builds the model a fixture describes.
     static func load(_ url: URL) throws -> Case {
         let set = url.deletingLastPathComponent()
@@ -29,9 +24,9 @@ final class MedVMADParityTests: XCTestCase {
         let weights = try CLIPWeights.load(from: try SafetensorsFile(path: set.appendingPathComponent("model.safetensors").path), config: clipConfig)
         let seed = m["profile"] == "seed"
         var config = (seed ? MedVMADConfig.Profile.medvmadSeed : .medvmad).config(clip: clipConfig)
-        config.featureLayers = try XCTUnwrap(jsonArray(m["feature_layers"]) as [Int]?)
+        config.featureLayers = try XCTUnwrap(FixtureMetadata.array(m["feature_layers"]) as [Int]?)
         config.imageSize = try file.tensor("inputs.pixel_values").shape[2]
-        config.adapters!.mix = try XCTUnwrap((jsonArray(m["adapter_mix"]) as [Double]?)?.map(Float.init))
+        config.adapters!.mix = try XCTUnwrap((FixtureMetadata.array(m["adapter_mix"]) as [Double]?)?.map(Float.init))
         config.adapters!.leakySlope = Float(try XCTUnwrap(m["leaky_slope"].flatMap(Double.init)))
         config.smoothingSigma = Float(try XCTUnwrap(m["sigma"].flatMap(Double.init)))
         config.logitScale = Float(try XCTUnwrap(m["logit_scale"].flatMap(Double.init)))
@@ -41,14 +36,14 @@ final class MedVMADParityTests: XCTestCase {
         config.prompt.normalTemplate = try XCTUnwrap(m["normal_template"])
         config.prompt.abnormalTemplate = try XCTUnwrap(m["abnormal_template"])
         config.prompt.className = try XCTUnwrap(m["class_name"])
-        XCTAssertEqual(config.prompt.texts, jsonArray(m["prompt_texts"]) as [String]?, "prompt strings built from the templates")
+        XCTAssertEqual(config.prompt.texts, FixtureMetadata.array(m["prompt_texts"]) as [String]?, "prompt strings built from the templates")
         let (shape, flat) = try file.integers("inputs.input_ids")
         let ids = (0..<shape[0]).map { Array(flat[($0 * shape[1])..<(($0 + 1) * shape[1])]) }
         let model = try MedVMADModel(config: config, clipWeights: weights, clipConfig: clipConfig, promptIds: ids)
         var params: [String: Tensor] = [:]
         for n in file.names where n.hasPrefix("params.") { params[String(n.dropFirst("params.".count))] = try file.tensor(n) }
         try model.params.load(params, path: url.path)
-        XCTAssertEqual(model.prompts.eotIndices, jsonArray(m["eot_index"]) as [Int]?)
+        XCTAssertEqual(model.prompts.eotIndices, FixtureMetadata.array(m["eot_index"]) as [Int]?)
         return Case(set: set, file: file, model: model)
     }
 
@@ -63,12 +58,6 @@ final class MedVMADParityTests: XCTestCase {
             print("MedVMAD parity: \($0.path)")
             return try load($0)
         }
-    }
-
-    func assertClose(_ a: Tensor, _ e: Tensor, _ what: String, atol: Float, rtol: Float = 0, file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(a.count, e.count, "\(what): size", file: file, line: line)
-        guard a.count == e.count else { return }
-        if let m = Compare.allClose(a.data, e.data, shape: e.shape, atol: atol, rtol: rtol) { XCTFail("\(what): \(m)", file: file, line: line) }
     }
 
     func testForwardMatchesReference() throws {

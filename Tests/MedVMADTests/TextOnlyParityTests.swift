@@ -22,7 +22,7 @@ final class TextOnlyParityTests: XCTestCase {
         let clipConfig = try CLIPConfig.load(huggingFaceConfig: set.appendingPathComponent("config.json").path)
         let weights = try CLIPWeights.load(from: try SafetensorsFile(path: set.appendingPathComponent("model.safetensors").path), config: clipConfig)
         var config = MedVMADConfig.Profile.textOnly.config(clip: clipConfig, className: try XCTUnwrap(m["class_name"]))
-        config.featureLayers = try XCTUnwrap(MVFAParityTests.jsonArray(m["feature_layers"]) as [Int]?)
+        config.featureLayers = try XCTUnwrap(FixtureMetadata.array(m["feature_layers"]) as [Int]?)
         config.imageSize = try XCTUnwrap(m["image_size"].flatMap(Int.init))
         config.smoothingSigma = Float(try XCTUnwrap(m["sigma"].flatMap(Double.init)))
         config.logitScale = Float(try XCTUnwrap(m["logit_scale"].flatMap(Double.init)))
@@ -32,7 +32,7 @@ final class TextOnlyParityTests: XCTestCase {
         config.prompt.depth = try XCTUnwrap(m["prompt_depth"].flatMap(Int.init))
         config.prompt.normalTemplate = try XCTUnwrap(m["normal_template"])
         config.prompt.abnormalTemplate = try XCTUnwrap(m["abnormal_template"])
-        XCTAssertEqual(config.prompt.texts, MVFAParityTests.jsonArray(m["prompt_texts"]) as [String]?, "prompt strings built from the templates")
+        XCTAssertEqual(config.prompt.texts, FixtureMetadata.array(m["prompt_texts"]) as [String]?, "prompt strings built from the templates")
         XCTAssertNil(config.adapters, "text-only has no adapters")
         let (shape, flat) = try file.integers("inputs.input_ids")
         let refIds = (0..<shape[0]).map { Array(flat[($0 * shape[1])..<(($0 + 1) * shape[1])]) }
@@ -42,7 +42,7 @@ final class TextOnlyParityTests: XCTestCase {
         var params: [String: Tensor] = [:]
         for n in file.names where n.hasPrefix("params.") { params[String(n.dropFirst("params.".count))] = try file.tensor(n) }
         try model.params.load(params, path: url.path)
-        XCTAssertEqual(model.prompts.eotIndices, MVFAParityTests.jsonArray(m["eot_index"]) as [Int]?)
+        XCTAssertEqual(model.prompts.eotIndices, FixtureMetadata.array(m["eot_index"]) as [Int]?)
         return Case(name: set.lastPathComponent + " → " + url.lastPathComponent, file: file, model: model)
     }
 
@@ -53,12 +53,6 @@ final class TextOnlyParityTests: XCTestCase {
             print("text-only parity: \($0.path)")
             return try load($0)
         }
-    }
-
-    func assertClose(_ a: Tensor, _ e: Tensor, _ what: String, atol: Float, rtol: Float = 0, file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(a.count, e.count, "\(what): size", file: file, line: line)
-        guard a.count == e.count else { return }
-        if let m = Compare.allClose(a.data, e.data, shape: e.shape, atol: atol, rtol: rtol) { XCTFail("\(what): \(m)", file: file, line: line) }
     }
 
     func testForwardMatchesReference() throws {
