@@ -36,15 +36,23 @@ public enum Allocator {
     /// Sets glibc's mmap threshold to `bytes` and its trim threshold to twice that (which also
     /// stops glibc from moving them itself).
     static func setMmapThreshold(bytes: Int) -> Bool {
-        #if canImport(Glibc)
         // mallopt is glibc's; looked up at run time so that other C libraries simply skip this.
-        typealias MallOpt = @convention(c) (Int32, Int32) -> Int32
-        guard let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, "mallopt") else { return false }
-        let mallopt = unsafeBitCast(symbol, to: MallOpt.self)
+        guard let mallopt = RuntimeSymbol.function("mallopt", as: (@convention(c) (Int32, Int32) -> Int32).self) else { return false }
         // glibc's <malloc.h>: M_TRIM_THRESHOLD is -1, M_MMAP_THRESHOLD is -3.
         return mallopt(-3, Int32(bytes)) == 1 && mallopt(-1, Int32(2 * bytes)) == 1
+    }
+}
+
+/// Functions looked up in the running process by name, for tuning entry points that only some
+/// libraries export (OpenBLAS's pthread build, glibc): where one is missing the caller skips the tuning.
+enum RuntimeSymbol {
+    /// The function `name` as `type`, or nil when no loaded library exports it.
+    static func function<F>(_ name: String, as type: F.Type) -> F? {
+        #if canImport(Glibc)
+        guard let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, name) else { return nil }
+        return unsafeBitCast(symbol, to: type)
         #else
-        return false
+        return nil
         #endif
     }
 }

@@ -79,8 +79,7 @@ public enum BLAS {
     /// A function OpenBLAS exports beyond the CBLAS interface (pthread builds), looked up at run time
     /// so that other builds (OpenMP, other BLAS) still link and simply skip the tuning.
     static func openBLASSymbol<F>(_ name: String, as type: F.Type) -> F? {
-        guard let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, name) else { return nil }
-        return unsafeBitCast(symbol, to: type)
+        RuntimeSymbol.function(name, as: type)
     }
 
     /// The kernel family OpenBLAS picked at start-up ("Haswell", "SkylakeX", "Cooperlake", …).
